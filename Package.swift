@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+// The package's targets mirror the system's layers; each depends only on the ones below it:
+//
+//   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerSession → PeerWire
+//                                                                 → PeerTransport
+//                                       → PeerSimulation → PeerSession
+//
+// PeerWire and PeerTransport know nothing of each other; PeerSession does no I/O.
+import PackageDescription
+
+let package = Package(
+    name: "peer",
+    products: [
+        .library(name: "Peer", targets: ["Peer"]),
+        .executable(name: "peer", targets: ["peer"]),
+    ],
+    targets: [
+        .target(name: "PeerWire"),
+        .target(name: "PeerSession", dependencies: ["PeerWire"]),
+        .target(name: "PeerTransport"),
+        .target(name: "PeerSimulation", dependencies: ["PeerSession"]),
+        .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation"]),
+        .target(name: "PeerCommandLine", dependencies: ["Peer"]),
+        .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
+        .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
+        .testTarget(name: "PeerSessionTests", dependencies: ["PeerSession", "PeerSimulation"]),
+        .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
+        .testTarget(name: "PeerTests", dependencies: ["Peer", "PeerCommandLine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,192 @@
+import PeerWire
+
+/// One protocol decision, as the core reports it. The runtime adds the time and the session and writes it as a
+/// log line (text or JSON Lines); tests inspect it directly. docs/LOGS.md lists every event and field.
+public enum Event: Sendable, Equatable {
+    /// A datagram leaves: a first transmission of a segment, an acknowledgement or a goodbye.
+    case send(kind: DatagramKind, sequence: UInt64?, fragment: Fragment?, ack: UInt64, sack: [SequenceRange], bytes: Int)
+    /// A segment is replayed from a fresh socket, because `reason` showed the other side lacks it.
+    case resend(sequence: UInt64, transmission: Int, reason: LossReason, ack: UInt64, bytes: Int)
+    /// A datagram from the other side was accepted.
+    case receive(
+        kind: DatagramKind, sequence: UInt64?, transmission: Int?, ack: UInt64, sack: [SequenceRange], bytes: Int)
+    /// A message was handed to the user; `count` is how many of the peer's segments are now delivered.
+    case deliver(sequence: UInt64, count: UInt64, bytes: Int)
+    /// A segment that was already delivered or held arrived again and was dropped.
+    case duplicate(sequence: UInt64, count: UInt64)
+    /// A segment arrived ahead of a missing one and is held until the gap fills.
+    case hold(sequence: UInt64, expected: UInt64, held: Int)
+    /// The other side's count is below what was sent and the missing segments are judged lost.
+    case mismatch(count: UInt64, sent: UInt64, missing: [SequenceRange], reason: LossReason)
+    /// A heartbeat went out or came in.
+    case ping(direction: Direction, ack: UInt64)
+    /// A heartbeat answer went out or came in; `roundTrip` when it answers our ping.
+    case pong(direction: Direction, ack: UInt64, roundTrip: TimeSpan?)
+    /// The other side is heard from: for the first time, again after silence, or as a new run.
+    case peerUp(name: String, session: SessionID, reason: PeerUpReason)
+    /// Nothing heard from the other side for `silentFor`: shown as unreachable.
+    case peerDown(silentFor: TimeSpan)
+    /// A datagram was refused; `reason` says exactly why. Nothing it claimed was acted on.
+    case reject(reason: String, bytes: Int)
+    /// One side's input ended after `segments` segments.
+    case finish(side: Side, segments: UInt64)
+    /// The session is over.
+    case close(outcome: SessionOutcome)
+    /// The runtime's loss simulation threw a datagram away before it reached the socket.
+    case drop(kind: DatagramKind, sequence: UInt64?, bytes: Int)
+    /// A socket operation failed; logged, never fatal.
+    case socketError(String)
+
+    /// Which way a heartbeat travelled.
+    public enum Direction: String, Sendable { case outgoing = "out", incoming = "in" }
+    /// Whose input ended.
+    public enum Side: String, Sendable { case local, peer }
+
+    /// The event's name in the logs: the same word in text and JSON.
+    public var name: String {
+        switch self {
+        case .send: "send"
+        case .resend: "resend"
+        case .receive: "receive"
+        case .deliver: "deliver"
+        case .duplicate: "duplicate"
+        case .hold: "hold"
+        case .mismatch: "mismatch"
+        case .ping: "ping"
+        case .pong: "pong"
+        case .peerUp: "peer-up"
+        case .peerDown: "peer-down"
+        case .reject: "reject"
+        case .finish: "finish"
+        case .close: "close"
+        case .drop: "drop"
+        case .socketError: "error"
+        }
+    }
+
+    /// What kind of decision this is, so a log can show repairs without every heartbeat.
+    public var category: EventCategory {
+        switch self {
+        case .send(let kind, _, _, _, _, _), .receive(let kind, _, _, _, _, _):
+            kind.carriesSegment || kind == .bye ? .message : .heartbeat
+        case .deliver: .message
+        case .ping, .pong: .heartbeat
+        case .resend, .duplicate, .hold, .mismatch, .drop, .reject, .socketError: .repair
+        case .peerUp, .peerDown, .finish, .close: .status
+        }
+    }
+
+    /// The event's fields in a fixed order, for the log formatters.
+    public var fields: [(String, LogValue)] {
+        switch self {
+        case .send(let kind, let sequence, let fragment, let ack, let sack, let bytes):
+            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            if let fragment { fields.append(("frag", .text(fragment.description))) }
+            fields.append(("ack", .integer(Int64(ack))))
+            if !sack.isEmpty { fields.append(("sack", .text(sack.wireDescription))) }
+            fields.append(("bytes", .integer(Int64(bytes))))
+            return fields
+        case .resend(let sequence, let transmission, let reason, let ack, let bytes):
+            return [("seq", .integer(Int64(sequence))), ("tx", .integer(Int64(transmission))),
+                    ("reason", .text(reason.rawValue)), ("ack", .integer(Int64(ack))), ("bytes", .integer(Int64(bytes)))]
+        case .receive(let kind, let sequence, let transmission, let ack, let sack, let bytes):
+            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            if let transmission { fields.append(("tx", .integer(Int64(transmission)))) }
+            fields.append(("ack", .integer(Int64(ack))))
+            if !sack.isEmpty { fields.append(("sack", .text(sack.wireDescription))) }
+            fields.append(("bytes", .integer(Int64(bytes))))
+            return fields
+        case .deliver(let sequence, let count, let bytes):
+            return [("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count))),
+                    ("bytes", .integer(Int64(bytes)))]
+        case .duplicate(let sequence, let count):
+            return [("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count)))]
+        case .hold(let sequence, let expected, let held):
+            return [("seq", .integer(Int64(sequence))), ("expected", .integer(Int64(expected))),
+                    ("held", .integer(Int64(held)))]
+        case .mismatch(let count, let sent, let missing, let reason):
+            return [("count", .integer(Int64(count))), ("sent", .integer(Int64(sent))),
+                    ("missing", .text(missing.wireDescription)), ("reason", .text(reason.rawValue))]
+        case .ping(let direction, let ack):
+            return [("dir", .text(direction.rawValue)), ("ack", .integer(Int64(ack)))]
+        case .pong(let direction, let ack, let roundTrip):
+            var fields: [(String, LogValue)] = [("dir", .text(direction.rawValue)), ("ack", .integer(Int64(ack)))]
+            if let roundTrip { fields.append(("rtt_ms", .milliseconds(roundTrip))) }
+            return fields
+        case .peerUp(let name, let session, let reason):
+            var fields: [(String, LogValue)] = [("name", .text(name)), ("peer", .text(session.description))]
+            switch reason {
+            case .firstContact: fields.append(("reason", .text("first-contact")))
+            case .answeredAgain(let silentFor):
+                fields.append(("reason", .text("back")))
+                fields.append(("silent_ms", .milliseconds(silentFor)))
+            case .restarted(let previous):
+                fields.append(("reason", .text("restarted")))
+                fields.append(("previous", .text(previous.description)))
+            }
+            return fields
+        case .peerDown(let silentFor):
+            return [("silent_ms", .milliseconds(silentFor))]
+        case .reject(let reason, let bytes):
+            return [("reason", .text(reason)), ("bytes", .integer(Int64(bytes)))]
+        case .finish(let side, let segments):
+            return [("side", .text(side.rawValue)), ("segments", .integer(Int64(segments)))]
+        case .close(let outcome):
+            return [("reason", .text(outcome.reason.rawValue)),
+                    ("all_acknowledged", .boolean(outcome.everythingAcknowledged))]
+        case .drop(let kind, let sequence, let bytes):
+            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            fields.append(("bytes", .integer(Int64(bytes))))
+            return fields
+        case .socketError(let message):
+            return [("reason", .text(message))]
+        }
+    }
+}
+
+/// The kinds of event a log can choose to show.
+public enum EventCategory: String, Sendable, CaseIterable {
+    /// Segments sent, received and delivered.
+    case message
+    /// Losses found and repaired, duplicates, held segments, simulated drops, rejects and socket errors.
+    case repair
+    /// The other side coming and going, input ending, the session closing.
+    case status
+    /// Pings, pongs and bare acknowledgements: the steady background of a healthy link.
+    case heartbeat
+}
+
+/// What showed a segment to be lost.
+public enum LossReason: String, Sendable {
+    /// The other side reported holding segments sent after this one.
+    case sack
+    /// Nothing acknowledged it within the retransmission timeout.
+    case timeout
+    /// The other side restarted and lost what it held.
+    case restart
+}
+
+/// Why the other side counts as reachable.
+public enum PeerUpReason: Sendable, Equatable {
+    /// The first datagram from it.
+    case firstContact
+    /// It answered after being shown as unreachable.
+    case answeredAgain(silentFor: TimeSpan)
+    /// A new run of it started; `previous` was the run before.
+    case restarted(previous: SessionID)
+}
+
+/// A field value in a log line.
+public enum LogValue: Sendable, Equatable {
+    /// A string, quoted in JSON and where needed in text.
+    case text(String)
+    /// A whole number.
+    case integer(Int64)
+    /// A duration, shown in milliseconds.
+    case milliseconds(TimeSpan)
+    /// True or false.
+    case boolean(Bool)
+}

@@ -1,0 +1,318 @@
+import PeerWire
+
+extension Session {
+    /// Takes a datagram that arrived from the destination host. Anything malformed, forged or stale is refused
+    /// with a `reject` event and changes nothing.
+    public mutating func receive(_ bytes: [UInt8], now: Instant) {
+        bytes.withUnsafeBytes { receive($0, now: now) }
+    }
+
+    /// Takes a datagram straight from a receive buffer; see `receive(_:now:)`.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) {
+        if case .closed = state { return }
+        let datagram: Datagram
+        do {
+            datagram = try Wire.decode(bytes)
+        } catch {
+            reject(error.description, bytes: bytes.count)
+            return
+        }
+        guard acceptSession(of: datagram, bytes: bytes.count, now: now) else { return }
+        guard validate(datagram, bytes: bytes.count) else { return }
+
+        statistics.datagramsReceived += 1
+        if isRecorded(datagram.kind.carriesSegment || datagram.kind == .bye ? .message : .heartbeat),
+           datagram.kind != .ping, datagram.kind != .pong {
+            record(.receive(kind: datagram.kind, sequence: datagram.sequence, transmission: datagram.transmission,
+                            ack: datagram.ack, sack: datagram.sack, bytes: bytes.count))
+        }
+        noteHeard(from: datagram, now: now)
+        resume(from: datagram.base)
+        processAcknowledgement(datagram, now: now)
+
+        switch datagram.kind {
+        case .data, .resend:
+            if let sequence = datagram.sequence {
+                acceptSegment(
+                    sequence, HeldSegment(body: datagram.body, fragment: datagram.fragment, isEnd: datagram.fin))
+            }
+        case .ping:
+            record(.ping(direction: .incoming, ack: datagram.ack))
+            pongEcho = datagram.timestamp
+        case .pong:
+            var sample: TimeSpan?
+            if let echo = datagram.echo, echo <= UInt64(max(0, now.microseconds)) {
+                sample = now - Instant(microseconds: Int64(echo))
+                if let sample { roundTrip.add(sample) }
+            }
+            record(.pong(direction: .incoming, ack: datagram.ack, roundTrip: sample))
+        case .bye:
+            peerSaidBye = true
+        case .ack:
+            break
+        }
+        afterInput(kind: datagram.kind, now: now)
+    }
+
+    private mutating func reject(_ reason: String, bytes: Int) {
+        statistics.rejected += 1
+        record(.reject(reason: reason, bytes: bytes))
+    }
+
+    /// Adopts the first run heard from, follows a restart to a newer run, and refuses datagrams of older runs.
+    private mutating func acceptSession(of datagram: Datagram, bytes: Int, now: Instant) -> Bool {
+        guard let current = peer else {
+            peer = datagram.session
+            return true
+        }
+        if datagram.session == current { return true }
+        if datagram.session < current {
+            reject("datagram from an earlier run of the peer (sid \(datagram.session), current \(current))",
+                   bytes: bytes)
+            return false
+        }
+        peer = datagram.session
+        peerRestarted(previous: current, datagram: datagram, now: now)
+        return true
+    }
+
+    /// A new run of the other side knows nothing: forget what we held of the old run, and send again every
+    /// message of ours it may not have shown.
+    private mutating func peerRestarted(previous: SessionID, datagram: Datagram, now: Instant) {
+        record(.peerUp(name: datagram.from, session: datagram.session, reason: .restarted(previous: previous)))
+        peerReachable = true
+        expected = 1
+        window.removeAll()
+        reassembly.removeAll()
+        reassemblyNext = 1
+        peerFinished = false
+        peerSaidBye = false
+        if state == .closing {
+            state = .open
+            closingSince = nil
+        }
+        acknowledged = sendBuffer.firstSequence - 1
+        reportedThrough = acknowledged
+        var missing: [SequenceRange] = []
+        var sequence = sendBuffer.firstSequence
+        while sequence < nextToSend {
+            sendBuffer[sequence].delivered = false
+            if !sendBuffer[sequence].queuedForResend {
+                sendBuffer[sequence].queuedForResend = true
+                sendBuffer[sequence].lossReason = .restart
+                resendQueue.push(sequence)
+                missing.append(SequenceRange(single: sequence))
+            }
+            sequence += 1
+        }
+        if !missing.isEmpty {
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .restart))
+        }
+        backoff = 1
+    }
+
+    /// A count above what we sent, or a report of holding segments we never sent, is forged or corrupt: acting on
+    /// it would make us forget messages the other side never received. A segment too far ahead would need more
+    /// memory than the window allows. Checks only; changes nothing but the reject counter.
+    private mutating func validate(_ datagram: Datagram, bytes: Int) -> Bool {
+        let sent = nextToSend - 1
+        if datagram.ack > sent {
+            reject("acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
+            return false
+        }
+        if let highest = datagram.sack.map(\.upper).max(), highest > sent {
+            reject("reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
+            return false
+        }
+        let resumeAt = max(expected, datagram.base)
+        if let sequence = datagram.sequence, sequence >= resumeAt + window.capacity {
+            reject("segment \(sequence) is beyond the receive window (expecting \(resumeAt))", bytes: bytes)
+            return false
+        }
+        return true
+    }
+
+    private mutating func noteHeard(from datagram: Datagram, now: Instant) {
+        if peerName == nil {
+            record(.peerUp(name: datagram.from, session: datagram.session, reason: .firstContact))
+            peerReachable = true
+        } else if !peerReachable {
+            let silentFor = now - (lastHeard ?? startedAt)
+            record(.peerUp(name: datagram.from, session: datagram.session, reason: .answeredAgain(silentFor: silentFor)))
+            peerReachable = true
+        }
+        peerName = datagram.from
+        lastHeard = now
+    }
+
+    /// The other side holds nothing below `base`: a fresh run of ours starts its count there.
+    private mutating func resume(from base: UInt64) {
+        guard base > expected else { return }
+        window.discard(below: base)
+        reassembly.removeAll()
+        reassemblyNext = 1
+        expected = base
+    }
+
+    // MARK: Acknowledgements
+
+    private mutating func processAcknowledgement(_ datagram: Datagram, now: Instant) {
+        var newestDelivered: OutgoingSegment?
+        var progressed = false
+        func noteDelivered(_ segment: OutgoingSegment) {
+            progressed = true
+            if segment.sendOrder > (newestDelivered?.sendOrder ?? 0) { newestDelivered = segment }
+        }
+        if datagram.ack > acknowledged {
+            var sequence = acknowledged + 1
+            while sequence <= datagram.ack {
+                if sendBuffer.contains(sequence), !sendBuffer[sequence].delivered {
+                    sendBuffer[sequence].delivered = true
+                    noteDelivered(sendBuffer[sequence])
+                }
+                sequence += 1
+            }
+            acknowledged = datagram.ack
+            statistics.acknowledged = acknowledged
+            sendBuffer.removeMessages(countedThrough: acknowledged)
+        }
+        for range in datagram.sack {
+            var sequence = max(range.lower, acknowledged + 1)
+            while sequence <= range.upper {
+                if sendBuffer.contains(sequence), !sendBuffer[sequence].delivered {
+                    sendBuffer[sequence].delivered = true
+                    noteDelivered(sendBuffer[sequence])
+                }
+                sequence += 1
+            }
+        }
+        reportedThrough = max(reportedThrough, datagram.ack, datagram.sack.last?.upper ?? 0)
+
+        if let newest = newestDelivered {
+            // Karn: a replayed segment's acknowledgement cannot tell which transmission arrived.
+            if newest.transmissions == 1 { roundTrip.add(now - newest.lastSent) }
+            deliveredOrderMark = max(deliveredOrderMark, newest.sendOrder)
+            statistics.smoothedRoundTrip = roundTrip.smoothed
+        }
+        if progressed {
+            backoff = 1
+            retransmitDeadline = hasUndeliveredInFlight ? now + roundTrip.retransmissionTimeout : nil
+        }
+        detectLosses(now: now)
+    }
+
+    var hasUndeliveredInFlight: Bool {
+        var sequence = acknowledged + 1
+        while sequence < nextToSend {
+            if sendBuffer.contains(sequence), !sendBuffer[sequence].delivered { return true }
+            sequence += 1
+        }
+        return false
+    }
+
+    /// RACK-style loss detection: a segment still missing below the highest reported one, and transmitted before
+    /// some segment that did arrive, is lost once it is older than the loss delay; until then a timer waits for it.
+    mutating func detectLosses(now: Instant) {
+        lossCheckDeadline = nil
+        guard deliveredOrderMark > 0 else { return }
+        let delay = roundTrip.lossDelay
+        var missing: [SequenceRange] = []
+        var sequence = acknowledged + 1
+        let last = min(reportedThrough, nextToSend - 1)
+        while sequence <= last {
+            defer { sequence += 1 }
+            guard sendBuffer.contains(sequence) else { continue }
+            let segment = sendBuffer[sequence]
+            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0,
+                  segment.sendOrder < deliveredOrderMark
+            else { continue }
+            let lostAt = segment.lastSent + delay
+            if now >= lostAt {
+                sendBuffer[sequence].queuedForResend = true
+                sendBuffer[sequence].lossReason = .sack
+                resendQueue.push(sequence)
+                if let lastRange = missing.last, lastRange.upper + 1 == sequence {
+                    missing[missing.count - 1].upper = sequence
+                } else {
+                    missing.append(SequenceRange(single: sequence))
+                }
+            } else {
+                lossCheckDeadline = min(lossCheckDeadline ?? lostAt, lostAt)
+            }
+        }
+        if !missing.isEmpty, isRecorded(.repair) {
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .sack))
+        }
+    }
+
+    // MARK: Segments
+
+    private mutating func acceptSegment(_ sequence: UInt64, _ segment: HeldSegment) {
+        ackPending = true
+        if sequence < expected || window.contains(sequence) {
+            statistics.duplicates += 1
+            record(.duplicate(sequence: sequence, count: count))
+            return
+        }
+        if sequence > expected {
+            window.insert(sequence, segment)
+            record(.hold(sequence: sequence, expected: expected, held: window.count))
+            return
+        }
+        deliverInOrder(sequence, segment)
+        while let next = window.takeFirst(ifAt: expected) {
+            deliverInOrder(expected, next)
+        }
+    }
+
+    /// Appends one in-order segment to the message being reassembled, and hands the message over when complete.
+    private mutating func deliverInOrder(_ sequence: UInt64, _ segment: HeldSegment) {
+        expected = sequence + 1
+        if segment.isEnd {
+            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            peerFinished = true
+            record(.finish(side: .peer, segments: sequence))
+            return
+        }
+        guard let fragment = segment.fragment else {
+            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            // One-piece bodies were checked for UTF-8 when decoded.
+            hand(String(decoding: segment.body, as: UTF8.self), sequence: sequence, bytes: segment.body.count)
+            return
+        }
+        if fragment.index == 1 {
+            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            reassemblyCount = fragment.count
+        } else if fragment.index != reassemblyNext || fragment.count != reassemblyCount {
+            reject("fragment \(fragment) of segment \(sequence) does not continue the message being reassembled",
+                   bytes: segment.body.count)
+            reassembly.removeAll()
+            reassemblyNext = 1
+            return
+        }
+        reassembly.append(contentsOf: segment.body)
+        reassemblyNext = fragment.index + 1
+        guard fragment.isLast else { return }
+        let bytes = reassembly
+        reassembly.removeAll()
+        reassemblyNext = 1
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            reject("message ending at segment \(sequence) is not valid UTF-8", bytes: bytes.count)
+            return
+        }
+        hand(text, sequence: sequence, bytes: bytes.count)
+    }
+
+    private mutating func abandonReassembly(at sequence: UInt64) {
+        reject("message cut short before segment \(sequence): \(reassemblyNext - 1) of \(reassemblyCount) pieces",
+               bytes: reassembly.count)
+        reassembly.removeAll()
+        reassemblyNext = 1
+    }
+
+    private mutating func hand(_ text: String, sequence: UInt64, bytes: Int) {
+        statistics.messagesDelivered += 1
+        deliveries.push(Delivery(from: peerName ?? "peer", text: text, sequence: sequence))
+        record(.deliver(sequence: sequence, count: count, bytes: bytes))
+    }
+}

@@ -1,0 +1,105 @@
+import PeerWire
+
+extension Session {
+    /// Acts on every deadline that has passed by `now`: replays a segment whose timer ran out, declares held-back
+    /// holes lost, sends a heartbeat, shows the other side as unreachable, or ends the session.
+    public mutating func handleTimeout(now: Instant) {
+        if case .closed = state { return }
+        if let deadline = lossCheckDeadline, now >= deadline { detectLosses(now: now) }
+        if let deadline = retransmitDeadline, now >= deadline { retransmissionTimerFired(now: now) }
+        if let deadline = pingDeadline, now >= deadline { pingDue = true }
+        if peerReachable, let lastHeard {
+            let silentFor = now - lastHeard
+            if silentFor >= tunables.heartbeatInterval * tunables.silentIntervalsBeforeDown {
+                peerReachable = false
+                record(.peerDown(silentFor: silentFor))
+            }
+        }
+        if let deadline = lingerDeadline, now >= deadline { close(.lingerExpired) }
+        if state == .closing, let deadline = goodbyeDeadline, now >= deadline { repeatGoodbye(now: now) }
+        if let deadline = closeDeadline, now >= deadline { close(.completed) }
+    }
+
+    /// Nothing acknowledged the oldest missing segment in time: replay it alone and back off. Once it is
+    /// acknowledged, loss detection finds whatever else went missing in the same burst.
+    private mutating func retransmissionTimerFired(now: Instant) {
+        var sequence = acknowledged + 1
+        while sequence < nextToSend {
+            if sendBuffer.contains(sequence), !sendBuffer[sequence].delivered { break }
+            sequence += 1
+        }
+        guard sequence < nextToSend else {
+            retransmitDeadline = nil
+            return
+        }
+        if !sendBuffer[sequence].queuedForResend {
+            sendBuffer[sequence].queuedForResend = true
+            sendBuffer[sequence].lossReason = .timeout
+            resendQueue.push(sequence)
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: [SequenceRange(single: sequence)],
+                             reason: .timeout))
+        }
+        let timeout = roundTrip.retransmissionTimeout
+        if timeout * backoff < tunables.maximumRetransmissionTimeout { backoff *= 2 }
+        retransmitDeadline = now + min(timeout * backoff, tunables.maximumRetransmissionTimeout)
+    }
+
+    /// When to send a heartbeat: a heartbeat period after the later of the last datagram heard and the last
+    /// ping sent. Never while segments are in flight: their retransmission timer probes the path instead.
+    var pingDeadline: Instant? {
+        guard state == .open, !pingDue, retransmitDeadline == nil else { return nil }
+        let reference = max(lastHeard ?? startedAt, lastPingSent ?? startedAt)
+        return reference + tunables.heartbeatInterval
+    }
+
+    /// After input ended, give up once nothing has been heard for the linger time.
+    var lingerDeadline: Instant? {
+        guard state == .open, localFinished, let finishedAt else { return nil }
+        return max(lastHeard ?? finishedAt, finishedAt) + configuration.linger
+    }
+
+    /// While closing, stay until late datagrams stop arriving.
+    var closeDeadline: Instant? {
+        guard state == .closing, let closingSince else { return nil }
+        let quiet = min(max(roundTrip.retransmissionTimeout * tunables.closeQuietTimeouts, tunables.closeQuietMinimum),
+                        tunables.maximumRetransmissionTimeout)
+        return max(closingSince, lastHeard ?? closingSince) + quiet
+    }
+
+    /// Common follow-up to every received datagram.
+    mutating func afterInput(kind: DatagramKind, now: Instant) {
+        if state == .closing {
+            if kind == .bye {
+                close(.completed)
+            } else {
+                byePending = true  // it has not heard our goodbye: say it again, with our count
+            }
+            return
+        }
+        checkCompletion(now: now)
+    }
+
+    /// Both sides have said all they will and everything is delivered both ways: say goodbye. The goodbye
+    /// carries our count, which may be the other side's only news that its end arrived, so it is said a few times,
+    /// one retransmission timeout apart, unless the other side says goodbye first.
+    mutating func checkCompletion(now: Instant) {
+        guard state == .open, localFinished, unacknowledgedSegments == 0, peerFinished else { return }
+        state = .closing
+        closingSince = now
+        byePending = true
+        goodbyesLeft = tunables.goodbyeRepeats
+        goodbyeDeadline = now + roundTrip.retransmissionTimeout
+        retransmitDeadline = nil
+        lossCheckDeadline = nil
+    }
+
+    private mutating func repeatGoodbye(now: Instant) {
+        guard goodbyesLeft > 0 else {
+            goodbyeDeadline = nil
+            return
+        }
+        goodbyesLeft -= 1
+        byePending = true
+        goodbyeDeadline = now + roundTrip.retransmissionTimeout
+    }
+}

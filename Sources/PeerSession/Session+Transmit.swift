@@ -1,0 +1,151 @@
+import PeerWire
+
+extension Session {
+    /// The next datagram to send, or nil when there is nothing to send now.
+    ///
+    /// Replays come first (the other side is waiting on them), then new segments while the window allows, then
+    /// a pong, goodbye, ping or bare acknowledgement if one is owed and no segment carried our count already.
+    public mutating func pollTransmit(now: Instant) -> Transmit? {
+        if case .closed = state { return nil }
+        if let replay = nextReplay(now: now) { return replay }
+        if let fresh = nextFirstTransmission(now: now) { return fresh }
+        return nextControl(now: now)
+    }
+
+    private mutating func nextReplay(now: Instant) -> Transmit? {
+        while let sequence = resendQueue.pop() {
+            guard sendBuffer.contains(sequence) else { continue }
+            let segment = sendBuffer[sequence]
+            guard segment.queuedForResend else { continue }
+            sendBuffer[sequence].queuedForResend = false
+            guard !segment.delivered else { continue }
+            let transmission = segment.transmissions + 1
+            markSent(sequence, now: now)
+            statistics.replays += 1
+            var datagram = makeDatagram(.resend, segment: (sequence, segment), transmission: transmission)
+            let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
+            if isRecorded(.repair) {
+                record(.resend(sequence: sequence, transmission: transmission,
+                               reason: segment.lossReason ?? .timeout, ack: datagram.ack, bytes: bytes.count))
+            }
+            return finish(Transmit(bytes: bytes, route: .freshSocket, kind: .resend, sequence: sequence))
+        }
+        return nil
+    }
+
+    private mutating func nextFirstTransmission(now: Instant) -> Transmit? {
+        let sequence = nextToSend
+        guard sequence < sendBuffer.nextSequence, sequence <= acknowledged + tunables.sendWindow else { return nil }
+        nextToSend += 1
+        markSent(sequence, now: now)
+        statistics.dataTransmissions += 1
+        let segment = sendBuffer[sequence]
+        var datagram = makeDatagram(.data, segment: (sequence, segment), transmission: nil)
+        let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
+        if isRecorded(.message) {
+            record(.send(kind: .data, sequence: sequence, fragment: segment.fragment, ack: datagram.ack,
+                         sack: datagram.sack, bytes: bytes.count))
+        }
+        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence))
+    }
+
+    private mutating func nextControl(now: Instant) -> Transmit? {
+        let kind: DatagramKind
+        var timestamp: UInt64?
+        var echo: UInt64?
+        if let pending = pongEcho {
+            kind = .pong
+            echo = pending
+            pongEcho = nil
+        } else if byePending {
+            kind = .bye
+            byePending = false
+        } else if pingDue {
+            kind = .ping
+            timestamp = UInt64(max(0, now.microseconds))
+            pingDue = false
+            lastPingSent = now
+        } else if ackPending {
+            kind = .ack
+        } else {
+            return nil
+        }
+        var datagram = Datagram(
+            kind: kind, from: configuration.name, session: configuration.sessionID, ack: count, base: base,
+            timestamp: timestamp, echo: echo)
+        let bytes = encodeWithSack(&datagram, limit: kind == .ack ? Wire.maxSackRanges : Wire.segmentSackRanges)
+        switch kind {
+        case .ping: record(.ping(direction: .outgoing, ack: datagram.ack))
+        case .pong: record(.pong(direction: .outgoing, ack: datagram.ack, roundTrip: nil))
+        default:
+            if isRecorded(kind == .bye ? .message : .heartbeat) {
+                record(.send(kind: kind, sequence: nil, fragment: nil, ack: datagram.ack, sack: datagram.sack,
+                             bytes: bytes.count))
+            }
+        }
+        let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil))
+        if kind == .bye, peerSaidBye { close(.completed) }
+        return transmit
+    }
+
+    /// Bookkeeping common to every datagram: it carries our count, so no bare acknowledgement is owed.
+    private mutating func finish(_ transmit: Transmit) -> Transmit {
+        ackPending = false
+        statistics.datagramsSent += 1
+        return transmit
+    }
+
+    private mutating func markSent(_ sequence: UInt64, now: Instant) {
+        sendOrderCounter += 1
+        sendBuffer[sequence].transmissions += 1
+        sendBuffer[sequence].lastSent = now
+        sendBuffer[sequence].sendOrder = sendOrderCounter
+        if retransmitDeadline == nil { retransmitDeadline = now + roundTrip.retransmissionTimeout * backoff }
+    }
+
+    /// The lowest sequence number we still hold: a freshly started receiver resumes from here.
+    var base: UInt64 { sendBuffer.firstSequence }
+
+    private func makeDatagram(
+        _ kind: DatagramKind, segment: (UInt64, OutgoingSegment), transmission: Int?
+    ) -> Datagram {
+        Datagram(
+            kind: kind, from: configuration.name, session: configuration.sessionID, ack: count, base: base,
+            fin: segment.1.isEnd, sequence: segment.0, fragment: segment.1.fragment, transmission: transmission,
+            body: segment.1.body)
+    }
+
+    /// Encodes the datagram with as many of our held runs (`sack`) as `limit` allows and the datagram size leaves
+    /// room for; `datagram.sack` is set to what was sent.
+    private func encodeWithSack(_ datagram: inout Datagram, limit: Int) -> [UInt8] {
+        var bytes = Wire.encode(datagram)
+        guard !window.ranges.isEmpty else { return bytes }
+        datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count)
+        if !datagram.sack.isEmpty { bytes = Wire.encode(datagram) }
+        return bytes
+    }
+
+    /// The lowest held runs, as many as `limit` allows and fit in `budget` bytes of header: the receiver reports
+    /// from the bottom up, so every gap below the highest reported run is known to the sender to be missing.
+    private func sackRanges(limit: Int, budget: Int) -> [SequenceRange] {
+        var chosen: [SequenceRange] = []
+        var used = 6  // " sack="
+        for range in window.ranges.prefix(limit) {
+            let cost = decimalDigits(range.lower) + (range.lower == range.upper ? 0 : 1 + decimalDigits(range.upper)) + 1
+            guard used + cost <= budget else { break }
+            used += cost
+            chosen.append(range)
+        }
+        return chosen
+    }
+}
+
+private func decimalDigits(_ value: UInt64) -> Int {
+    var digits = 1
+    var rest = value
+    while rest >= 10 {
+        rest /= 10
+        digits += 1
+    }
+    return digits
+}

@@ -1,0 +1,126 @@
+import PeerWire
+
+/// Who runs a session and how: the values the runtime injects.
+public struct SessionConfiguration: Sendable {
+    /// This side's display name, announced in every datagram; must pass `Wire.isValidName`.
+    public var name: String
+    /// This run's identity; a later run must have a larger one.
+    public var sessionID: SessionID
+    /// After input ends, give up waiting once nothing has been heard for this long.
+    public var linger: TimeSpan
+    /// Timers and limits.
+    public var tunables: Tunables
+
+    /// Collects the configuration.
+    public init(name: String, sessionID: SessionID, linger: TimeSpan = .seconds(5), tunables: Tunables = .standard) {
+        self.name = name
+        self.sessionID = sessionID
+        self.linger = linger
+        self.tunables = tunables
+    }
+}
+
+/// A datagram the session wants sent.
+public struct Transmit: Sendable {
+    /// The encoded datagram.
+    public var bytes: [UInt8]
+    /// Which socket it leaves from.
+    public var route: Route
+    /// Its kind, so the runtime can log a simulated drop without decoding it again.
+    public var kind: DatagramKind
+    /// Its segment's sequence number, if it carries one.
+    public var sequence: UInt64?
+
+    /// Where a datagram leaves from.
+    public enum Route: Sendable {
+        /// The send socket, bound to the source port.
+        case sendSocket
+        /// A socket opened for this one datagram: how replays leave, as in the original design.
+        case freshSocket
+    }
+}
+
+/// A message complete and in order, ready to show.
+public struct Delivery: Sendable, Equatable {
+    /// The other side's display name when the message arrived.
+    public var from: String
+    /// The message.
+    public var text: String
+    /// The sequence number of its last segment.
+    public var sequence: UInt64
+}
+
+/// Why `submit` refused a message.
+public enum SubmitError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Longer than `Session.maxMessageBytes`.
+    case tooLong(bytes: Int)
+    /// Input already ended (`finishInput` was called).
+    case inputFinished
+
+    public var description: String {
+        switch self {
+        case .tooLong(let bytes): "message of \(bytes) bytes is longer than the limit of \(Session.maxMessageBytes)"
+        case .inputFinished: "input has already ended"
+        }
+    }
+}
+
+/// Where a session is in its life.
+public enum SessionState: Sendable, Equatable {
+    /// Exchanging messages.
+    case open
+    /// Everything is delivered both ways; lingering briefly to answer late datagrams.
+    case closing
+    /// Over; the runtime may exit.
+    case closed(SessionOutcome)
+}
+
+/// How a session ended.
+public struct SessionOutcome: Sendable, Equatable {
+    /// Whether every segment this side sent was acknowledged: the exit status's source.
+    public var everythingAcknowledged: Bool
+    /// What ended it.
+    public var reason: Reason
+
+    /// What ended a session.
+    public enum Reason: String, Sendable {
+        /// Both sides finished and everything was delivered both ways.
+        case completed
+        /// Input ended and the other side stayed silent for the linger time.
+        case lingerExpired = "linger-expired"
+        /// The user interrupted it.
+        case interrupted
+    }
+
+    /// Collects the outcome.
+    public init(everythingAcknowledged: Bool, reason: Reason) {
+        self.everythingAcknowledged = everythingAcknowledged
+        self.reason = reason
+    }
+}
+
+/// Counters for the summary line and the benchmarks.
+public struct SessionStatistics: Sendable, Equatable {
+    /// Messages the user submitted.
+    public var messagesSent = 0
+    /// Messages delivered to the user.
+    public var messagesDelivered = 0
+    /// Segments created (a split message has several).
+    public var segmentsSent: UInt64 = 0
+    /// First transmissions of segments.
+    public var dataTransmissions = 0
+    /// Replays of segments (RESEND datagrams).
+    public var replays = 0
+    /// Datagrams produced, of every kind.
+    public var datagramsSent = 0
+    /// Datagrams received and accepted.
+    public var datagramsReceived = 0
+    /// Segments received again after being delivered or held.
+    public var duplicates = 0
+    /// Datagrams refused.
+    public var rejected = 0
+    /// Segments the other side has acknowledged.
+    public var acknowledged: UInt64 = 0
+    /// The smoothed round-trip time, if measured.
+    public var smoothedRoundTrip: TimeSpan?
+}

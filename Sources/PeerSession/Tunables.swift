@@ -1,0 +1,41 @@
+/// Every timer and limit of the protocol in one place, with its default and the reason for it.
+///
+/// docs/PROTOCOL.md quotes these values; change them here and there together.
+public struct Tunables: Sendable, Equatable {
+    /// Retransmission timeout before any round trip has been measured. A PING at start-up measures one at once.
+    public var initialRetransmissionTimeout = TimeSpan.milliseconds(200)
+    /// The retransmission timeout never goes below this, so a scheduler hiccup on a fast link does not replay
+    /// segments that are merely late.
+    public var minimumRetransmissionTimeout = TimeSpan.milliseconds(25)
+    /// Backing off stops doubling here, so a peer that comes back after a partition is noticed within a second,
+    /// and a lossy but live path is never silent for long enough to be given up on.
+    public var maximumRetransmissionTimeout = TimeSpan.seconds(1)
+    /// Clock granularity: the least time allowed for reordering before a hole counts as lost.
+    public var granularity = TimeSpan.milliseconds(1)
+    /// A segment sent before one that arrived is lost once it is this many eighths of the RTT old (QUIC's 9/8):
+    /// longer than the path takes, shorter than a timeout.
+    public var lossTimeThresholdEighths: Int64 = 9
+    /// Segments in flight beyond the other side's count. The receiver holds at least this many, so it never
+    /// has to throw away a segment the sender was allowed to send.
+    public var sendWindow: UInt64 = 512
+    /// Out-of-order segments the receiver keeps. Anything further ahead is rejected as beyond the window.
+    public var receiveWindow: UInt64 = 1024
+    /// Heartbeat period while nothing is heard: slow, because idle peers should cost nearly nothing.
+    public var heartbeatInterval = TimeSpan.milliseconds(1500)
+    /// Silent heartbeat periods before the other side is shown as unreachable.
+    public var silentIntervalsBeforeDown: Int64 = 3
+    /// After a conversation completes, stay this many retransmission timeouts answering late datagrams
+    /// (clamped to `closeQuietMinimum...maximumRetransmissionTimeout`), so the last acknowledgement can be repaired.
+    public var closeQuietTimeouts: Int64 = 4
+    /// Goodbyes said again after the first, one retransmission timeout apart, unless the other side says goodbye:
+    /// at 30% loss each way the chance that all five and every answer to a late replay are lost is about 1 in 10^4.
+    public var goodbyeRepeats = 4
+    /// The shortest such wait.
+    public var closeQuietMinimum = TimeSpan.seconds(1)
+
+    /// The defaults.
+    public init() {}
+
+    /// The defaults, by name.
+    public static let standard = Tunables()
+}

@@ -1,0 +1,236 @@
+import PeerSession
+import PeerWire
+
+/// Two sessions, A and B, talking over simulated links on a virtual clock: no sockets, no threads, no waiting.
+///
+/// Used by the property tests and by `peer simulate`. Everything that happens is decided by the seed, so a
+/// failing run can be replayed exactly.
+public final class Simulation {
+    /// One of the two endpoints.
+    public enum Side: Int, Sendable, CaseIterable, CustomStringConvertible {
+        case a = 0, b = 1
+        /// The other endpoint.
+        public var other: Side { self == .a ? .b : .a }
+        public var description: String { self == .a ? "A" : "B" }
+    }
+
+    private enum Happening {
+        case arrival(Side, [UInt8])
+        case type(Side, String)
+        case endInput(Side)
+        case restart(Side)
+    }
+
+    private struct Endpoint {
+        var session: Session
+        var name: String
+        var runs = 1
+        var pendingInput = FIFO<(text: String, typedAt: Instant)>()
+        var inputEnded = false
+        var finishRequested = false
+        /// When each submitted message was typed, in order, for latency.
+        var typedAt: [Instant] = []
+        var shown: [String] = []
+        var shownAt: [Instant] = []
+        /// What earlier runs showed before they were killed.
+        var shownByEarlierRuns: [[String]] = []
+        var datagramsSent = 0
+    }
+
+    private var endpoints: [Endpoint]
+    private let links: [LinkConditions]
+    private var heap = EventHeap<Happening>()
+    private var random: SeededGenerator
+    private let tunables: Tunables
+    private let linger: TimeSpan
+    private var now = Instant.zero
+    /// Called with every event either session records, if set.
+    public var onEvent: ((Side, Instant, Event) -> Void)?
+    /// Which event categories the sessions record (fewer is faster).
+    public var recordedCategories: Set<EventCategory> = Set(EventCategory.allCases) {
+        didSet { for side in Side.allCases { endpoints[side.rawValue].session.recordedCategories = recordedCategories } }
+    }
+
+    /// Sets up both endpoints at time zero.
+    /// - Parameters:
+    ///   - seed: determines every loss, duplicate and reordering.
+    ///   - aToB: conditions on datagrams from A to B.
+    ///   - bToA: conditions on datagrams from B to A.
+    public init(seed: UInt64, aToB: LinkConditions, bToA: LinkConditions, tunables: Tunables = .standard,
+                linger: TimeSpan = .seconds(5)) {
+        random = SeededGenerator(seed: seed)
+        links = [aToB, bToA]
+        self.tunables = tunables
+        self.linger = linger
+        endpoints = []
+        for (index, name) in ["alice", "bob"].enumerated() {
+            let identity = SessionID(startMilliseconds: 1, random: UInt16(index))
+            let configuration = SessionConfiguration(name: name, sessionID: identity, linger: linger,
+                                                     tunables: tunables)
+            endpoints.append(Endpoint(session: Session(configuration: configuration, now: .zero), name: name))
+        }
+    }
+
+    /// The user at `side` types `text` at time `at`.
+    public func type(_ text: String, from side: Side, at time: TimeSpan) {
+        heap.push(time.microseconds, .type(side, text))
+    }
+
+    /// The user at `side` ends input at time `at` (after everything typed before it is submitted).
+    public func endInput(_ side: Side, at time: TimeSpan) {
+        heap.push(time.microseconds, .endInput(side))
+    }
+
+    /// The process at `side` is killed at time `at` and started again at once with a new session identity; what
+    /// it held is lost, as with SIGKILL.
+    public func restart(_ side: Side, at time: TimeSpan) {
+        heap.push(time.microseconds, .restart(side))
+    }
+
+    /// Runs until both sessions have closed, nothing is left to happen, or `limit` of virtual time has passed.
+    public func run(until limit: TimeSpan) -> SimulationReport {
+        let end = Instant.zero + limit
+        while true {
+            var next = heap.nextKey.map { Instant(microseconds: $0) }
+            for side in Side.allCases {
+                if let deadline = endpoints[side.rawValue].session.nextTimeout() {
+                    next = min(next ?? deadline, deadline)
+                }
+            }
+            guard let time = next, time <= end else { break }
+            now = max(now, time)
+            while let key = heap.nextKey, key <= now.microseconds, let (_, happening) = heap.pop() {
+                handle(happening)
+            }
+            for side in Side.allCases {
+                if let deadline = endpoints[side.rawValue].session.nextTimeout(), deadline <= now {
+                    endpoints[side.rawValue].session.handleTimeout(now: now)
+                }
+                flush(side)
+            }
+            if Side.allCases.allSatisfy({ endpoints[$0.rawValue].session.state.isClosed }) { break }
+        }
+        return report()
+    }
+
+    private func handle(_ happening: Happening) {
+        switch happening {
+        case .arrival(let side, let bytes):
+            endpoints[side.rawValue].session.receive(bytes, now: now)
+        case .type(let side, let text):
+            endpoints[side.rawValue].pendingInput.push((text, now))
+        case .endInput(let side):
+            endpoints[side.rawValue].inputEnded = true
+        case .restart(let side):
+            var endpoint = endpoints[side.rawValue]
+            endpoint.runs += 1
+            endpoint.shownByEarlierRuns.append(endpoint.shown)
+            endpoint.shown = []
+            endpoint.shownAt = []
+            endpoint.pendingInput = FIFO()
+            let identity = SessionID(startMilliseconds: UInt64(now.microseconds / 1000) + 2, random: UInt16(side.rawValue))
+            let configuration = SessionConfiguration(name: endpoint.name, sessionID: identity, linger: linger,
+                                                     tunables: tunables)
+            endpoint.session = Session(configuration: configuration, now: now)
+            endpoint.session.recordedCategories = recordedCategories
+            endpoints[side.rawValue] = endpoint
+        }
+    }
+
+    /// Hands waiting input to the session as its window allows, then routes everything it wants to send.
+    private func flush(_ side: Side) {
+        var endpoint = endpoints[side.rawValue]
+        while endpoint.session.acceptsInput, let input = endpoint.pendingInput.pop() {
+            do {
+                try endpoint.session.submit(input.text, now: now)
+                endpoint.typedAt.append(input.typedAt)
+            } catch {
+                break
+            }
+        }
+        if endpoint.inputEnded, endpoint.pendingInput.isEmpty, !endpoint.finishRequested {
+            endpoint.finishRequested = true
+            endpoint.session.finishInput(now: now)
+        }
+        var outgoing: [[UInt8]] = []
+        while let transmit = endpoint.session.pollTransmit(now: now) {
+            outgoing.append(transmit.bytes)
+        }
+        endpoint.datagramsSent += outgoing.count
+        while let delivery = endpoint.session.pollDelivery() {
+            endpoint.shown.append(delivery.text)
+            endpoint.shownAt.append(now)
+        }
+        while let event = endpoint.session.pollEvent() {
+            onEvent?(side, now, event)
+        }
+        endpoints[side.rawValue] = endpoint
+        let link = links[side.rawValue]
+        for bytes in outgoing {
+            guard !random.chance(link.loss) else { continue }
+            var arrival = now + link.delay
+            if random.chance(link.reorder) {
+                arrival = arrival + TimeSpan(microseconds: 1000 + Int64(random.next() % UInt64(max(1, 2 * link.delay.microseconds))))
+            }
+            heap.push(arrival.microseconds, .arrival(side.other, bytes))
+            if random.chance(link.duplicate) {
+                heap.push((arrival + .milliseconds(1)).microseconds, .arrival(side.other, bytes))
+            }
+        }
+    }
+
+    private func report() -> SimulationReport {
+        var report = SimulationReport(endTime: now)
+        for side in Side.allCases {
+            let endpoint = endpoints[side.rawValue]
+            let receiver = endpoints[side.other.rawValue]
+            var latencies: [TimeSpan] = []
+            for (index, shownAt) in receiver.shownAt.enumerated() where index < endpoint.typedAt.count {
+                latencies.append(shownAt - endpoint.typedAt[index])
+            }
+            report.sides.append(SimulationReport.SideReport(
+                shown: endpoint.shown, shownByEarlierRuns: endpoint.shownByEarlierRuns,
+                datagramsSent: endpoint.datagramsSent,
+                statistics: endpoint.session.statistics, state: endpoint.session.state,
+                latenciesOfMessagesSent: latencies, lastShownAt: endpoint.shownAt.last))
+        }
+        return report
+    }
+}
+
+/// What a simulation produced.
+public struct SimulationReport: Sendable {
+    /// Per endpoint, what it showed and what it cost.
+    public struct SideReport: Sendable {
+        /// The other side's messages this endpoint's current run showed, in order.
+        public var shown: [String]
+        /// What each earlier run showed before it was restarted.
+        public var shownByEarlierRuns: [[String]]
+        /// Every datagram this endpoint produced, including those the link lost.
+        public var datagramsSent: Int
+        /// The session's counters (of its current run).
+        public var statistics: SessionStatistics
+        /// Where the session ended up.
+        public var state: SessionState
+        /// For each of this endpoint's messages the other side showed: time from typing to showing.
+        public var latenciesOfMessagesSent: [TimeSpan]
+        /// When this endpoint last showed a message.
+        public var lastShownAt: Instant?
+    }
+
+    /// Index with `Simulation.Side.rawValue`.
+    public var sides: [SideReport] = []
+    /// Virtual time when the run stopped.
+    public var endTime: Instant
+
+    /// The report for one side.
+    public subscript(side: Simulation.Side) -> SideReport { sides[side.rawValue] }
+}
+
+extension SessionState {
+    /// Whether the session is over.
+    public var isClosed: Bool {
+        if case .closed = self { return true }
+        return false
+    }
+}

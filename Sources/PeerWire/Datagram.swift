@@ -1,0 +1,56 @@
+/// One decoded datagram: a header of named fields and, for message segments, a body.
+///
+/// Every datagram carries who sent it (`from`, `session`), its sender's received count (`ack`) and what the
+/// sender holds beyond that count (`sack`), and the lowest sequence number the sender still holds (`base`),
+/// which lets a freshly started receiver know where the stream resumes. `Wire.encode` and `Wire.decode` turn
+/// it into bytes and back; docs/PROTOCOL.md describes each field.
+public struct Datagram: Equatable, Sendable {
+    /// What the datagram is for.
+    public var kind: DatagramKind
+    /// The sender's display name (`--name`).
+    public var from: String
+    /// The sender's run.
+    public var session: SessionID
+    /// How many of the receiver's segments the sender has delivered in order: a cumulative acknowledgement.
+    public var ack: UInt64
+    /// Runs of the receiver's segments above `ack` that the sender already holds (at most `Wire.maxSackRanges`).
+    public var sack: [SequenceRange]
+    /// The lowest sequence number the sender may still send; everything below it was acknowledged.
+    public var base: UInt64
+    /// Marks the end-of-input segment (DATA and RESEND only, empty body): the sender will say nothing more.
+    /// It takes a sequence number like any message, so it is delivered and replayed by the same rules.
+    public var fin: Bool
+    /// The segment's sequence number (DATA and RESEND only; the first segment is 1).
+    public var sequence: UInt64?
+    /// The segment's place in a split message (DATA and RESEND, only when the message was split).
+    public var fragment: Fragment?
+    /// Which transmission of the segment this is (RESEND only; 2 for the first replay).
+    public var transmission: Int?
+    /// The pinger's clock in microseconds (PING only), echoed back in `echo`.
+    public var timestamp: UInt64?
+    /// The `timestamp` of the PING this PONG answers.
+    public var echo: UInt64?
+    /// The segment's bytes: UTF-8 text, or a piece of it when `fragment` is set.
+    public var body: [UInt8]
+
+    /// Creates a datagram; the codec checks the combination of fields when it encodes or decodes.
+    public init(
+        kind: DatagramKind, from: String, session: SessionID, ack: UInt64, sack: [SequenceRange] = [],
+        base: UInt64, fin: Bool = false, sequence: UInt64? = nil, fragment: Fragment? = nil,
+        transmission: Int? = nil, timestamp: UInt64? = nil, echo: UInt64? = nil, body: [UInt8] = []
+    ) {
+        self.kind = kind
+        self.from = from
+        self.session = session
+        self.ack = ack
+        self.sack = sack
+        self.base = base
+        self.fin = fin
+        self.sequence = sequence
+        self.fragment = fragment
+        self.transmission = transmission
+        self.timestamp = timestamp
+        self.echo = echo
+        self.body = body
+    }
+}

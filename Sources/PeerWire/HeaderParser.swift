@@ -1,0 +1,186 @@
+/// Reads one header line (without its newline) into a `Datagram`, field by field, rejecting anything that is
+/// not exactly what the format allows. Works on borrowed bytes; copies only the body and the name.
+struct HeaderParser {
+    private let bytes: UnsafeRawBufferPointer
+    private var position = 0
+
+    init(bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// The next space-separated word, or nil at the end of the line.
+    private mutating func nextWord() -> UnsafeRawBufferPointer.SubSequence? {
+        guard position < bytes.count else { return nil }
+        let start = position
+        while position < bytes.count, bytes[position] != 0x20 { position += 1 }
+        let word = bytes[start..<position]
+        if position < bytes.count { position += 1 }  // the separating space
+        return word
+    }
+
+    mutating func parse(body: UnsafeRawBufferPointer) throws(WireError) -> Datagram {
+        guard let versionWord = nextWord(), versionWord.starts(with: "PEER/".utf8) else { throw .notPeerProtocol }
+        guard versionWord.elementsEqual(Wire.version.utf8) else {
+            throw .unsupportedVersion(String(decoding: versionWord.prefix(16), as: UTF8.self))
+        }
+        guard let kindWord = nextWord() else { throw .missingField("kind") }
+        let kindText = String(decoding: kindWord.prefix(16), as: UTF8.self)
+        guard let kind = DatagramKind(rawValue: kindText) else { throw .unknownKind(kindText) }
+
+        var from: String?
+        var session: SessionID?
+        var ack: UInt64?
+        var sack: [SequenceRange]?
+        var base: UInt64?
+        var fin: UInt64?
+        var sequence: UInt64?
+        var fragment: Fragment?
+        var transmission: Int?
+        var timestamp: UInt64?
+        var echo: UInt64?
+
+        while let word = nextWord() {
+            guard let equals = word.firstIndex(of: UInt8(ascii: "=")), equals > word.startIndex else {
+                throw .malformedField(Self.printable(word))
+            }
+            let key = String(decoding: word[word.startIndex..<equals], as: UTF8.self)
+            let value = word[(equals + 1)...]
+            switch key {
+            case "from":
+                guard from == nil else { throw .duplicateField(key) }
+                guard !value.isEmpty, value.count <= Wire.maxNameBytes,
+                      Wire.isValidNameBytes(ArraySlice(value)),
+                      let name = String(validating: value, as: UTF8.self)
+                else { throw .malformedField(key) }
+                from = name
+            case "sid":
+                guard session == nil else { throw .duplicateField(key) }
+                session = SessionID(rawValue: try Self.hex(value, key: key))
+            case "ack": try Self.store(Self.decimal(value, key: key), in: &ack, key: key)
+            case "base": try Self.store(Self.decimal(value, key: key), in: &base, key: key)
+            case "fin": try Self.store(Self.decimal(value, key: key), in: &fin, key: key)
+            case "seq": try Self.store(Self.decimal(value, key: key), in: &sequence, key: key)
+            case "ts": try Self.store(Self.decimal(value, key: key), in: &timestamp, key: key)
+            case "echo": try Self.store(Self.decimal(value, key: key), in: &echo, key: key)
+            case "tx":
+                guard transmission == nil else { throw .duplicateField(key) }
+                let count = try Self.decimal(value, key: key)
+                guard count >= 2, count <= UInt64(Int32.max) else { throw .outOfRange(key) }
+                transmission = Int(count)
+            case "frag":
+                guard fragment == nil else { throw .duplicateField(key) }
+                guard let slash = value.firstIndex(of: UInt8(ascii: "/")) else { throw .malformedField(key) }
+                let index = try Self.decimal(value[value.startIndex..<slash], key: key)
+                let count = try Self.decimal(value[(slash + 1)...], key: key)
+                guard index <= UInt64(Fragment.maxCount), count <= UInt64(Fragment.maxCount),
+                      let parsed = Fragment(index: Int(index), count: Int(count))
+                else { throw .outOfRange(key) }
+                fragment = parsed
+            case "sack":
+                guard sack == nil else { throw .duplicateField(key) }
+                sack = try Self.ranges(value)
+            default:
+                continue  // A field from a later minor revision: ignored by design (see docs/PROTOCOL.md).
+            }
+        }
+
+        guard let from else { throw .missingField("from") }
+        guard let session else { throw .missingField("sid") }
+        guard let ack else { throw .missingField("ack") }
+        guard let base else { throw .missingField("base") }
+        if kind.carriesSegment {
+            guard let sequence else { throw .missingField("seq") }
+            guard sequence >= 1 else { throw .outOfRange("seq") }
+            if kind == .resend, transmission == nil { throw .missingField("tx") }
+            if kind == .data, transmission != nil { throw .unexpectedField("tx") }
+            if fragment == nil, String(validating: body, as: UTF8.self) == nil { throw .invalidUTF8 }
+            if let fin {
+                guard fin == 1 else { throw .outOfRange("fin") }
+                if fragment != nil { throw .unexpectedField("frag") }
+                if !body.isEmpty { throw .unexpectedField("body") }
+            }
+        } else {
+            if sequence != nil { throw .unexpectedField("seq") }
+            if fragment != nil { throw .unexpectedField("frag") }
+            if transmission != nil { throw .unexpectedField("tx") }
+            if fin != nil { throw .unexpectedField("fin") }
+            if !body.isEmpty { throw .unexpectedField("body") }
+        }
+        if kind == .ping, timestamp == nil { throw .missingField("ts") }
+        if kind == .pong, echo == nil { throw .missingField("echo") }
+        if kind != .ping, timestamp != nil { throw .unexpectedField("ts") }
+        if kind != .pong, echo != nil { throw .unexpectedField("echo") }
+        if base == 0 { throw .outOfRange("base") }
+
+        return Datagram(
+            kind: kind, from: from, session: session, ack: ack, sack: sack ?? [], base: base, fin: fin != nil,
+            sequence: sequence, fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo,
+            body: Array(body))
+    }
+
+    private static func store(_ value: UInt64, in slot: inout UInt64?, key: String) throws(WireError) {
+        guard slot == nil else { throw .duplicateField(key) }
+        slot = value
+    }
+
+    /// A decimal number without sign or leading zeros beyond a lone `0`; at most 2^53 so it survives JSON logs.
+    private static func decimal(_ digits: UnsafeRawBufferPointer.SubSequence, key: String) throws(WireError) -> UInt64 {
+        guard !digits.isEmpty, digits.count <= 20 else {
+            throw digits.isEmpty ? .malformedField(key) : .outOfRange(key)
+        }
+        var value: UInt64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw .malformedField(key) }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            guard !overflow1, !overflow2 else { throw .outOfRange(key) }
+            value = sum
+        }
+        if digits.count > 1, digits.first == UInt8(ascii: "0") { throw .malformedField(key) }
+        guard value <= Self.largestNumber else { throw .outOfRange(key) }
+        return value
+    }
+
+    /// 2^53: the largest integer every JSON reader holds exactly. No honest counter gets near it.
+    static let largestNumber: UInt64 = 1 << 53
+
+    private static func hex(_ digits: UnsafeRawBufferPointer.SubSequence, key: String) throws(WireError) -> UInt64 {
+        guard !digits.isEmpty, digits.count <= 16 else { throw .malformedField(key) }
+        var value: UInt64 = 0
+        for byte in digits {
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            default: throw .malformedField(key)
+            }
+            value = value << 4 | UInt64(nibble)
+        }
+        return value
+    }
+
+    private static func ranges(_ value: UnsafeRawBufferPointer.SubSequence) throws(WireError) -> [SequenceRange] {
+        var ranges: [SequenceRange] = []
+        for part in value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            guard ranges.count < Wire.maxSackRanges else { throw .outOfRange("sack") }
+            if let dash = part.firstIndex(of: UInt8(ascii: "-")) {
+                let lower = try decimal(part[part.startIndex..<dash], key: "sack")
+                let upper = try decimal(part[(dash + 1)...], key: "sack")
+                guard lower >= 1, let range = SequenceRange(lower: lower, upper: upper) else {
+                    throw .outOfRange("sack")
+                }
+                ranges.append(range)
+            } else {
+                let single = try decimal(part, key: "sack")
+                guard single >= 1 else { throw .outOfRange("sack") }
+                ranges.append(SequenceRange(single: single))
+            }
+        }
+        return ranges
+    }
+
+    /// At most 24 bytes of a bad word, with anything unprintable shown as `?`, for a log line.
+    private static func printable(_ word: UnsafeRawBufferPointer.SubSequence) -> String {
+        String(decoding: word.prefix(24).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,152 @@
+/// The peer wire format, version 1: a readable header line, a newline, then the body.
+///
+///     PEER/1 DATA from=alice sid=0197a1b2c3d40a1f seq=3 ack=2 base=3
+///     hello, well-known -3
+///
+/// The header is ASCII words separated by single spaces: the version, the kind, then `key=value` fields. Keys
+/// a decoder does not know are ignored, so version 1 can grow fields; anything that changes the meaning of a
+/// known field needs `PEER/2`. The body is raw bytes and may contain anything, newlines and `-` included.
+public enum Wire {
+    /// The version word this build writes and the only one it reads.
+    public static let version = "PEER/1"
+    /// No datagram is larger than this; the sender splits longer messages so every datagram fits.
+    public static let maxDatagramBytes = 1200
+    /// Bytes of message text per segment. The header needs at most `maxHeaderBytes`, so a full segment
+    /// stays within `maxDatagramBytes`.
+    public static let maxSegmentBody = 1000
+    /// The longest header the encoder can produce (all fields at their widest, a 32-byte name, 4 ranges).
+    public static let maxHeaderBytes = maxDatagramBytes - maxSegmentBody
+    /// How many `sack` ranges a datagram may carry. A bare ACK uses up to this many (as the datagram size
+    /// allows), so a sender learns every hole in its window at once; segments carry at most `segmentSackRanges`.
+    public static let maxSackRanges = 64
+    /// How many `sack` ranges ride on a datagram that carries a segment.
+    public static let segmentSackRanges = 4
+    /// Longest display name, in UTF-8 bytes.
+    public static let maxNameBytes = 32
+
+    /// Whether `name` can be sent as `from=`: 1 to 32 bytes of UTF-8 with no spaces, `=` or control characters
+    /// (it sits inside the header line and is printed on the other side's terminal).
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        return !bytes.isEmpty && bytes.count <= maxNameBytes && isValidNameBytes(bytes[...])
+    }
+
+    static func isValidNameBytes(_ bytes: ArraySlice<UInt8>) -> Bool {
+        for byte in bytes where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "=") {
+            return false
+        }
+        return true
+    }
+
+    // MARK: Encoding
+
+    /// Appends the datagram's bytes to `buffer`.
+    ///
+    /// The encoder trusts its caller (the protocol core) to pass a consistent datagram; `decode` is the side that
+    /// checks. `decode(encode(d)) == d` for every datagram the core produces.
+    public static func encode(_ datagram: Datagram, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: version.utf8)
+        buffer.append(0x20)
+        buffer.append(contentsOf: datagram.kind.rawValue.utf8)
+        buffer.appendField("from")
+        buffer.append(contentsOf: datagram.from.utf8)
+        buffer.appendField("sid")
+        buffer.appendHex16(datagram.session.rawValue)
+        if let sequence = datagram.sequence {
+            buffer.appendField("seq")
+            buffer.appendDecimal(sequence)
+        }
+        if let fragment = datagram.fragment {
+            buffer.appendField("frag")
+            buffer.appendDecimal(UInt64(fragment.index))
+            buffer.append(UInt8(ascii: "/"))
+            buffer.appendDecimal(UInt64(fragment.count))
+        }
+        if let transmission = datagram.transmission {
+            buffer.appendField("tx")
+            buffer.appendDecimal(UInt64(max(0, transmission)))
+        }
+        buffer.appendField("ack")
+        buffer.appendDecimal(datagram.ack)
+        if !datagram.sack.isEmpty {
+            buffer.appendField("sack")
+            for (position, range) in datagram.sack.enumerated() {
+                if position > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.appendDecimal(range.lower)
+                if range.upper != range.lower {
+                    buffer.append(UInt8(ascii: "-"))
+                    buffer.appendDecimal(range.upper)
+                }
+            }
+        }
+        buffer.appendField("base")
+        buffer.appendDecimal(datagram.base)
+        if datagram.fin {
+            buffer.appendField("fin")
+            buffer.append(UInt8(ascii: "1"))
+        }
+        if let timestamp = datagram.timestamp {
+            buffer.appendField("ts")
+            buffer.appendDecimal(timestamp)
+        }
+        if let echo = datagram.echo {
+            buffer.appendField("echo")
+            buffer.appendDecimal(echo)
+        }
+        buffer.append(0x0A)
+        buffer.append(contentsOf: datagram.body)
+    }
+
+    /// The datagram's bytes.
+    public static func encode(_ datagram: Datagram) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(96 + datagram.body.count)
+        encode(datagram, into: &buffer)
+        return buffer
+    }
+
+    // MARK: Decoding
+
+    /// Decodes a datagram, checking everything: a malformed, truncated, oversized or inconsistent datagram gives
+    /// a `WireError` naming the fault, never a crash.
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Datagram {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(WireError) in try decode(raw) } }
+        return try result.get()
+    }
+
+    /// Decodes a datagram straight from a receive buffer; see `decode(_:)`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> Datagram {
+        guard !bytes.isEmpty else { throw .empty }
+        guard bytes.count <= maxDatagramBytes else { throw .tooLarge(bytes: bytes.count) }
+        guard let newline = bytes.firstIndex(of: 0x0A) else {
+            throw bytes.starts(with: "PEER/".utf8) ? .unterminatedHeader : .notPeerProtocol
+        }
+        var parser = HeaderParser(bytes: UnsafeRawBufferPointer(rebasing: bytes[..<newline]))
+        let datagram = try parser.parse(body: UnsafeRawBufferPointer(rebasing: bytes[(newline + 1)...]))
+        return datagram
+    }
+}
+
+extension [UInt8] {
+    mutating func appendField(_ key: StaticString) {
+        append(0x20)
+        key.withUTF8Buffer { append(contentsOf: $0) }
+        append(UInt8(ascii: "="))
+    }
+
+    mutating func appendDecimal(_ value: UInt64) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor &*= 10 }
+        while divisor > 0 {
+            append(UInt8(ascii: "0") &+ UInt8((value / divisor) % 10))
+            divisor /= 10
+        }
+    }
+
+    mutating func appendHex16(_ value: UInt64) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8((value >> UInt64(shift)) & 0xF)
+            append(nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ nibble &- 10)
+        }
+    }
+}
