@@ -123,4 +123,7 @@ public struct SessionStatistics: Sendable, Equatable {
     public var acknowledged: UInt64 = 0
     /// The smoothed round-trip time, if measured.
     public var smoothedRoundTrip: TimeSpan?
+
+    /// All counters at zero.
+    public init() {}
 }

@@ -1,1 +1,4 @@
-print("peer")
+import Glibc
+import PeerCommandLine
+
+exit(CommandLineTool.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,242 @@
+import Foundation
+import PeerSession
+import PeerSimulation
+import PeerTransport
+import PeerWire
+
+/// Runs one peer for real: sockets, a protocol thread, the clock, and the loss simulation, around a `Session`.
+///
+/// The session is touched only by the protocol thread (the original design's "listener thread"), which waits on
+/// the listen socket, the send socket's error queue and a waker, with the session's next timeout as the limit.
+/// Other threads hand it input through `submit`, `finishInput` and `interrupt`.
+public final class PeerRuntime: @unchecked Sendable {
+    // Everything below `queue`, `waker` and `interruptRequested` belongs to the protocol thread once started;
+    // that confinement is why the class can be @unchecked Sendable.
+    private let configuration: RuntimeConfiguration
+    private let listenSocket: UDPSocket
+    private var sendSocket: UDPSocket?
+    private var destination = SocketAddress.loopback(port: 0)
+    private var session: Session
+    private let sessionID: SessionID
+    private var output: RuntimeOutput?
+    private var random: SeededGenerator
+    private var simulatedDrops = 0
+    private let queue = InputQueue(capacity: 1024)
+    private let waker: Waker
+    private let interruptRequested = NSCondition()
+    private var interruptFlag = false
+    private let done = DispatchSemaphore(value: 0)
+    private var summary: RuntimeSummary?
+
+    /// Binds the listen socket (dual-stack IPv6, or IPv4 where IPv6 is missing) and prepares the session.
+    /// - Throws: `SocketError`, e.g. `.addressInUse(port:)` when the listen port is taken.
+    public init(configuration: RuntimeConfiguration) throws(SocketError) {
+        self.configuration = configuration
+        do {
+            listenSocket = try UDPSocket.bound(family: .ipv6, port: configuration.listenPort, dualStack: true)
+        } catch .addressFamilyNotSupported {
+            listenSocket = try UDPSocket.bound(family: .ipv4, port: configuration.listenPort)
+        }
+        listenSocket.setReceiveBufferSize(4 << 20)
+        waker = try Waker()
+        var entropy = SystemRandomNumberGenerator()
+        sessionID = SessionID(startMilliseconds: UInt64(max(0, Clocks.wallMicroseconds() / 1000)),
+                              random: UInt16.random(in: 0...UInt16.max, using: &entropy))
+        random = SeededGenerator(seed: configuration.seed)
+        let sessionConfiguration = SessionConfiguration(
+            name: configuration.name, sessionID: sessionID, linger: configuration.linger,
+            tunables: configuration.tunables)
+        session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
+        session.recordedCategories = configuration.loggedCategories
+    }
+
+    /// The port the listener receives on (useful when configured as 0).
+    public var listenPort: UInt16 { (try? listenSocket.localAddress().port) ?? configuration.listenPort }
+
+    /// This run's session identity.
+    public var sessionIdentity: SessionID { sessionID }
+
+    /// Binds the send socket to the source port and starts the protocol thread, talking to `destination`.
+    /// - Throws: `SocketError` if the source port cannot be bound.
+    public func start(destination: SocketAddress, output: RuntimeOutput) throws(SocketError) {
+        let socket = try UDPSocket.bound(family: destination.family, port: configuration.sourcePort)
+        try? socket.enableDeliveryFailureReports()
+        sendSocket = socket
+        self.destination = destination
+        self.output = output
+        let thread = Thread { [self] in run() }
+        thread.name = "peer-protocol"
+        thread.start()
+    }
+
+    /// The bound source port (after `start`).
+    public var sourcePort: UInt16 { (try? sendSocket?.localAddress().port) ?? configuration.sourcePort }
+
+    /// Hands a line to the protocol thread; blocks while a window's worth of input is already waiting.
+    /// Returns false once the session is over.
+    @discardableResult
+    public func submit(_ line: String) -> Bool {
+        let accepted = queue.push(line)
+        waker.wake()
+        return accepted
+    }
+
+    /// Ends input: once everything typed is sent, the session announces its end.
+    public func finishInput() {
+        queue.end()
+        waker.wake()
+    }
+
+    /// Stops the session at once (SIGINT, SIGTERM).
+    public func interrupt() {
+        interruptRequested.lock()
+        interruptFlag = true
+        interruptRequested.unlock()
+        waker.wake()
+    }
+
+    /// Blocks until the session is over and returns its summary.
+    public func wait() -> RuntimeSummary {
+        done.wait()
+        done.signal()
+        return summary ?? RuntimeSummary(
+            name: configuration.name, outcome: SessionOutcome(everythingAcknowledged: false, reason: .interrupted),
+            statistics: SessionStatistics(), simulatedDrops: simulatedDrops)
+    }
+
+    // MARK: The protocol thread
+
+    private func run() {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
+        defer { buffer.deallocate() }
+        var inputEnded = false
+        while true {
+            let now = Clocks.monotonic()
+            if isInterrupted() { session.interrupt(now: now) }
+            if !inputEnded { inputEnded = takeInput(now: now) }
+            if let deadline = session.nextTimeout(), deadline <= now { session.handleTimeout(now: now) }
+            flush(now: now)
+            if case .closed = session.state { break }
+            output?.idle()
+            let timeout = session.nextTimeout().map { max(0, ($0 - Clocks.monotonic()).microseconds) }
+            guard let sendSocket else { break }
+            do {
+                let ready = try Poller.wait(sockets: [listenSocket, sendSocket], waker: waker,
+                                            timeoutMicroseconds: timeout)
+                if ready.readiness.first?.contains(.readable) == true { receiveAll(into: buffer) }
+                if ready.readiness.last?.contains(.error) == true { reportDeliveryFailures() }
+            } catch {
+                log(.socketError("waiting for datagrams failed: \(error)"))
+            }
+        }
+        flush(now: Clocks.monotonic())
+        output?.idle()
+        queue.close()
+        summary = RuntimeSummary(
+            name: configuration.name,
+            outcome: {
+                if case .closed(let outcome) = session.state { return outcome }
+                return SessionOutcome(everythingAcknowledged: false, reason: .interrupted)
+            }(),
+            statistics: session.statistics, simulatedDrops: simulatedDrops)
+        listenSocket.close()
+        sendSocket?.close()
+        done.signal()
+    }
+
+    private func isInterrupted() -> Bool {
+        interruptRequested.lock()
+        defer { interruptRequested.unlock() }
+        return interruptFlag
+    }
+
+    /// Moves typed lines into the session while its window has room. Returns true once input has ended.
+    private func takeInput(now: Instant) -> Bool {
+        guard session.acceptsInput else { return false }
+        let (lines, ended) = queue.take(limit: 256)
+        for line in lines {
+            do {
+                try session.submit(line, now: now)
+            } catch {
+                log(.reject(reason: "not sent: \(error)", bytes: line.utf8.count))
+            }
+        }
+        if ended { session.finishInput(now: now) }
+        return ended
+    }
+
+    /// Reads every datagram waiting on the listen socket (up to a batch), checking the sender's address first.
+    private func receiveAll(into buffer: UnsafeMutableRawBufferPointer) {
+        for _ in 0..<256 {
+            let received: ReceivedDatagram
+            do {
+                received = try listenSocket.receive(into: buffer)
+            } catch .wouldBlock {
+                return
+            } catch {
+                log(.socketError("receive failed: \(error)"))
+                return
+            }
+            let now = Clocks.monotonic()
+            guard received.source.isSameHost(as: destination) else {
+                log(.reject(reason: "datagram from \(received.source), not the destination host \(destination.host)",
+                            bytes: received.count))
+                continue
+            }
+            guard !received.truncated else {
+                log(.reject(reason: "datagram larger than \(buffer.count) bytes", bytes: received.count))
+                continue
+            }
+            session.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), now: now)
+            flush(now: now)
+        }
+    }
+
+    private func reportDeliveryFailures() {
+        guard let sendSocket else { return }
+        while let failure = try? sendSocket.takeDeliveryFailure() {
+            let target = failure.destination.map { " to \($0)" } ?? ""
+            if failure.error == .connectionRefused {
+                log(.socketError("datagram\(target) refused: nothing is listening there (ICMP port unreachable)"))
+            } else {
+                log(.socketError("datagram\(target) failed: \(failure.error)"))
+            }
+        }
+    }
+
+    /// Sends what the session wants sent (minus simulated drops), shows what it delivered, logs what it decided.
+    private func flush(now: Instant) {
+        while let transmit = session.pollTransmit(now: now) {
+            if configuration.dropRate > 0, random.chance(configuration.dropRate) {
+                simulatedDrops += 1
+                log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
+                continue
+            }
+            send(transmit)
+        }
+        while let delivery = session.pollDelivery() { output?.deliver(delivery) }
+        while let event = session.pollEvent() { log(event) }
+    }
+
+    private func send(_ transmit: Transmit) {
+        do {
+            switch transmit.route {
+            case .sendSocket:
+                try sendSocket?.send(transmit.bytes, to: destination)
+            case .freshSocket:
+                // Replays leave from a socket of their own, as in the original design.
+                let fresh = try UDPSocket.bound(family: destination.family, port: 0)
+                defer { fresh.close() }
+                try fresh.send(transmit.bytes, to: destination)
+            }
+        } catch {
+            log(.socketError("sending \(transmit.kind.rawValue) to \(destination) failed: \(error)"))
+        }
+    }
+
+    private func log(_ event: Event) {
+        guard configuration.loggedCategories.contains(event.category), let output else { return }
+        output.log(LogRecord(wallMicroseconds: Clocks.wallMicroseconds(), name: configuration.name,
+                             session: sessionID, event: event))
+    }
+}

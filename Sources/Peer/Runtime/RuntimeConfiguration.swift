@@ -1,0 +1,78 @@
+import PeerSession
+
+/// How to run one peer: ports, identity, loss simulation and logging.
+public struct RuntimeConfiguration: Sendable {
+    /// This side's display name.
+    public var name: String
+    /// The port the listener thread receives on; 0 picks a free one (see `PeerRuntime.listenPort`).
+    public var listenPort: UInt16
+    /// The port the send socket is bound to; 0 picks a free one.
+    public var sourcePort: UInt16
+    /// Probability that each outgoing datagram is thrown away before it reaches the socket.
+    public var dropRate: Double
+    /// Seed for the loss simulation; the same seed gives the same pattern of drops.
+    public var seed: UInt64
+    /// After input ends, how long to wait for a silent peer.
+    public var linger: TimeSpan
+    /// Which events to build and hand to `RuntimeOutput.log`.
+    public var loggedCategories: Set<EventCategory>
+    /// Protocol timers and limits.
+    public var tunables: Tunables
+
+    /// Collects the configuration.
+    public init(
+        name: String, listenPort: UInt16, sourcePort: UInt16, dropRate: Double = 0, seed: UInt64 = 0,
+        linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
+        tunables: Tunables = .standard
+    ) {
+        self.name = name
+        self.listenPort = listenPort
+        self.sourcePort = sourcePort
+        self.dropRate = dropRate
+        self.seed = seed
+        self.linger = linger
+        self.loggedCategories = loggedCategories
+        self.tunables = tunables
+    }
+}
+
+/// Where the runtime's results go. Every closure is called on the protocol thread, one at a time.
+public struct RuntimeOutput: Sendable {
+    /// A message to show.
+    public var deliver: @Sendable (Delivery) -> Void
+    /// An event to log.
+    public var log: @Sendable (LogRecord) -> Void
+    /// The runtime is about to wait for input: flush anything buffered.
+    public var idle: @Sendable () -> Void
+
+    /// Collects the closures.
+    public init(
+        deliver: @escaping @Sendable (Delivery) -> Void, log: @escaping @Sendable (LogRecord) -> Void,
+        idle: @escaping @Sendable () -> Void = {}
+    ) {
+        self.deliver = deliver
+        self.log = log
+        self.idle = idle
+    }
+}
+
+/// What a finished run reports.
+public struct RuntimeSummary: Sendable {
+    /// This side's name.
+    public var name: String
+    /// How the session ended.
+    public var outcome: SessionOutcome
+    /// The session's counters.
+    public var statistics: SessionStatistics
+    /// Datagrams the loss simulation threw away.
+    public var simulatedDrops: Int
+
+    /// The one-line summary printed at exit: `summary alice: sent=3 delivered=2 replayed=1 …`.
+    public var line: String {
+        let srtt = statistics.smoothedRoundTrip.map { "\(LogFormatter.formatMilliseconds($0))ms" } ?? "unmeasured"
+        return "summary \(name): sent=\(statistics.messagesSent) delivered=\(statistics.messagesDelivered)"
+            + " replayed=\(statistics.replays) duplicates=\(statistics.duplicates) rejected=\(statistics.rejected)"
+            + " dropped=\(simulatedDrops) srtt=\(srtt)"
+            + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
+    }
+}

@@ -1,0 +1,182 @@
+import Peer
+
+/// A command line that makes no sense, with the sentence that says why.
+public struct UsageError: Error, Equatable, CustomStringConvertible {
+    /// What is wrong, e.g. "--listen-port must be a number from 1 to 65535, not 70000".
+    public var message: String
+    /// Wraps the sentence.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// What the user asked for.
+public enum Command: Equatable {
+    /// Chat with another peer.
+    case chat(ChatOptions)
+    /// The two-peer showcase.
+    case demo(DemoOptions)
+    /// Print the usage.
+    case help
+    /// Print the version.
+    case version
+}
+
+/// Everything `peer --source-port …` was given, checked.
+public struct ChatOptions: Equatable {
+    /// `--source-port`: where the send socket is bound.
+    public var sourcePort: UInt16
+    /// `--listen-port`: where this peer receives.
+    public var listenPort: UInt16
+    /// `--dest-port`: the other peer's listen port.
+    public var destinationPort: UInt16
+    /// `--dest-host`: the other peer's host, resolved when the chat starts.
+    public var destinationHost = "127.0.0.1"
+    /// `--name`: how the other side shows us.
+    public var name = "peer"
+    /// `--drop-rate`: probability of dropping each outgoing datagram.
+    public var dropRate = 0.0
+    /// `--seed`; nil picks one at random (and logs it).
+    public var seed: UInt64?
+    /// `--log`: a file for the log instead of the terminal.
+    public var logFile: String?
+    /// `--log-format`.
+    public var logFormat = LogFormat.text
+    /// `--verbose`: log every datagram, not only repairs and status.
+    public var verbose = false
+    /// `--linger`.
+    public var linger = TimeSpan.seconds(5)
+}
+
+/// Options of `peer demo`.
+public struct DemoOptions: Equatable {
+    /// Loss each way.
+    public var dropRate = 0.25
+    /// nil picks one at random (and prints it).
+    public var seed: UInt64?
+}
+
+/// Parses the command line (without the program name). Never crashes: anything wrong is a `UsageError`.
+public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Command {
+    var reader = ArgumentReader(arguments)
+    if arguments.first == "demo" {
+        reader.skip()
+        var options = DemoOptions()
+        while let flag = try reader.nextFlag() {
+            switch flag {
+            case "--drop-rate": options.dropRate = try reader.probability(for: flag)
+            case "--seed": options.seed = try reader.unsigned(for: flag)
+            case "--help", "-h": return .help
+            default: throw UsageError("unknown option \(flag) for peer demo")
+            }
+        }
+        return .demo(options)
+    }
+    var sourcePort: UInt16?
+    var listenPort: UInt16?
+    var destinationPort: UInt16?
+    var options = ChatOptions(sourcePort: 0, listenPort: 0, destinationPort: 0)
+    while let flag = try reader.nextFlag() {
+        switch flag {
+        case "--help", "-h": return .help
+        case "--version": return .version
+        case "--source-port": sourcePort = try reader.port(for: flag)
+        case "--listen-port": listenPort = try reader.port(for: flag)
+        case "--dest-port": destinationPort = try reader.port(for: flag)
+        case "--dest-host":
+            options.destinationHost = try reader.value(for: flag)
+            if options.destinationHost.isEmpty { throw UsageError("--dest-host needs a host name or address") }
+        case "--name":
+            options.name = try reader.value(for: flag)
+            guard Wire.isValidName(options.name) else {
+                throw UsageError("--name must be 1 to \(Wire.maxNameBytes) bytes without spaces, '=' or control "
+                                 + "characters, not \"\(options.name)\"")
+            }
+        case "--drop-rate": options.dropRate = try reader.probability(for: flag)
+        case "--seed": options.seed = try reader.unsigned(for: flag)
+        case "--log":
+            options.logFile = try reader.value(for: flag)
+            if options.logFile?.isEmpty == true { throw UsageError("--log needs a file name") }
+        case "--log-format":
+            let value = try reader.value(for: flag)
+            guard let format = LogFormat(rawValue: value) else {
+                throw UsageError("--log-format must be text or json, not \(value)")
+            }
+            options.logFormat = format
+        case "--verbose", "-v": options.verbose = true
+        case "--linger":
+            let value = try reader.value(for: flag)
+            guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+                throw UsageError("--linger must be a number of seconds above 0 and at most 86400, not \(value)")
+            }
+            options.linger = .seconds(seconds)
+        default:
+            throw UsageError("unknown option \(flag)")
+        }
+    }
+    guard let sourcePort else { throw UsageError("missing --source-port") }
+    guard let listenPort else { throw UsageError("missing --listen-port") }
+    guard let destinationPort else { throw UsageError("missing --dest-port") }
+    guard sourcePort != listenPort else {
+        throw UsageError("--source-port and --listen-port must differ (both are \(sourcePort))")
+    }
+    options.sourcePort = sourcePort
+    options.listenPort = listenPort
+    options.destinationPort = destinationPort
+    return .chat(options)
+}
+
+/// Walks the arguments, accepting `--flag value` and `--flag=value`.
+private struct ArgumentReader {
+    private let arguments: [String]
+    private var position = 0
+    private var inlineValue: String?
+
+    init(_ arguments: [String]) { self.arguments = arguments }
+
+    mutating func skip() { position += 1 }
+
+    mutating func nextFlag() throws(UsageError) -> String? {
+        guard position < arguments.count else { return nil }
+        let argument = arguments[position]
+        position += 1
+        guard argument.hasPrefix("-") else { throw UsageError("unexpected argument \(argument)") }
+        if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+            inlineValue = String(argument[argument.index(after: equals)...])
+            return String(argument[..<equals])
+        }
+        inlineValue = nil
+        return argument
+    }
+
+    mutating func value(for flag: String) throws(UsageError) -> String {
+        if let inlineValue {
+            self.inlineValue = nil
+            return inlineValue
+        }
+        guard position < arguments.count else { throw UsageError("\(flag) needs a value") }
+        defer { position += 1 }
+        return arguments[position]
+    }
+
+    mutating func port(for flag: String) throws(UsageError) -> UInt16 {
+        let text = try value(for: flag)
+        guard let number = Int(text), (1...65_535).contains(number) else {
+            throw UsageError("\(flag) must be a number from 1 to 65535, not \(text)")
+        }
+        return UInt16(number)
+    }
+
+    mutating func probability(for flag: String) throws(UsageError) -> Double {
+        let text = try value(for: flag)
+        guard let number = Double(text), number.isFinite, number >= 0, number < 1 else {
+            throw UsageError("\(flag) must be a probability from 0 up to (not including) 1, not \(text)")
+        }
+        return number
+    }
+
+    mutating func unsigned(for flag: String) throws(UsageError) -> UInt64 {
+        let text = try value(for: flag)
+        guard let number = UInt64(text) else { throw UsageError("\(flag) must be a whole number >= 0, not \(text)") }
+        return number
+    }
+}

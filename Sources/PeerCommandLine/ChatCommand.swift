@@ -1,0 +1,159 @@
+import Dispatch
+import Foundation
+import Peer
+
+/// `peer --source-port … --listen-port … --dest-port …`: one side of a chat, interactive or scripted.
+enum ChatCommand {
+    static func run(_ options: ChatOptions) -> Int32 {
+        let destination: SocketAddress
+        do {
+            destination = try SocketAddress.resolve(host: options.destinationHost, port: options.destinationPort)
+        } catch {
+            return CommandLineTool.usageFailure(UsageError("--dest-host \(options.destinationHost): \(error)"))
+        }
+        let logWriter: LineWriter
+        do {
+            logWriter = try options.logFile.map { path throws(UsageError) in try LineWriter(path: path) }
+                ?? LineWriter(descriptor: STDERR_FILENO)
+        } catch {
+            return CommandLineTool.usageFailure(error)
+        }
+        let seed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+        let configuration = RuntimeConfiguration(
+            name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
+            dropRate: options.dropRate, seed: seed, linger: options.linger,
+            loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status])
+        let runtime: PeerRuntime
+        do {
+            runtime = try PeerRuntime(configuration: configuration)
+        } catch {
+            return CommandLineTool.failure("cannot listen on port \(options.listenPort): \(error)")
+        }
+
+        let terminal = Terminal()
+        let stdoutWriter = LineWriter(descriptor: STDOUT_FILENO)
+        let screen = Screen(terminal: terminal, stdout: stdoutWriter, log: logWriter,
+                            logFormat: options.logFormat, logToTerminal: terminal != nil && options.logFile == nil)
+        let output = RuntimeOutput(
+            deliver: { screen.show($0) }, log: { screen.log($0) },
+            idle: { screen.flush() })
+        do {
+            try runtime.start(destination: destination, output: output)
+        } catch {
+            terminal?.restore()
+            return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
+        }
+        screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
+                      + "\(runtime.sourcePort) to \(destination)"
+                      + (options.dropRate > 0 ? ", dropping \(options.dropRate * 100)% of datagrams (seed \(seed))" : ""))
+
+        let signals = SignalHandlers { runtime.interrupt() }
+        let reader = Thread {
+            if let terminal {
+                while let line = terminal.readLine() {
+                    guard runtime.submit(line) else { return }
+                }
+                terminal.printAbove("-- end of input: waiting for everything to be acknowledged")
+            } else {
+                while let line = readLine(strippingNewline: true) {
+                    guard runtime.submit(line) else { return }
+                }
+            }
+            runtime.finishInput()
+        }
+        reader.start()
+
+        let summary = runtime.wait()
+        withExtendedLifetime(signals) {}
+        terminal?.restore()
+        screen.flush()
+        CommandLineTool.printError(summary.line)
+        return summary.outcome.everythingAcknowledged ? 0 : 1
+    }
+}
+
+/// Where a chat's output goes: messages to stdout (or above the prompt), log lines to the log, status to the
+/// terminal or stderr.
+final class Screen: Sendable {
+    private let terminal: Terminal?
+    private let stdout: LineWriter
+    private let logWriter: LineWriter
+    private let logFormat: LogFormat
+    private let logToTerminal: Bool
+
+    init(terminal: Terminal?, stdout: LineWriter, log: LineWriter, logFormat: LogFormat, logToTerminal: Bool) {
+        self.terminal = terminal
+        self.stdout = stdout
+        logWriter = log
+        self.logFormat = logFormat
+        self.logToTerminal = logToTerminal
+    }
+
+    /// A delivered message: `NAME: text`, one line.
+    func show(_ delivery: Delivery) {
+        if let terminal {
+            terminal.printAbove("\(delivery.from): \(Terminal.sanitized(delivery.text))")
+        } else {
+            // One line per message on stdout, whatever the text holds.
+            let text = delivery.text.replacingOccurrences(of: "\n", with: "\\n")
+                .replacingOccurrences(of: "\r", with: "\\r")
+            stdout.write("\(delivery.from): \(text)")
+        }
+    }
+
+    /// A protocol event: a friendly sentence for status changes at a terminal, a log line otherwise.
+    func log(_ record: LogRecord) {
+        if logToTerminal, let terminal {
+            if let sentence = Self.sentence(for: record.event) {
+                terminal.printAbove(sentence)
+            } else if record.event.category != .status {
+                terminal.printAbove("  · " + LogFormatter.line(record, format: logFormat))
+            }
+            return
+        }
+        logWriter.write(LogFormatter.line(record, format: logFormat))
+        if let terminal, let sentence = Self.sentence(for: record.event) { terminal.printAbove(sentence) }
+    }
+
+    /// A line for the person: above the prompt, or on stderr.
+    func status(_ text: String) {
+        if let terminal {
+            terminal.printAbove(text)
+        } else {
+            CommandLineTool.printError(text)
+        }
+    }
+
+    func flush() {
+        stdout.flush()
+        logWriter.flush()
+    }
+
+    static func sentence(for event: Event) -> String? {
+        switch event {
+        case .peerUp(let name, _, .firstContact): "-- \(name) is here"
+        case .peerUp(let name, _, .answeredAgain(let silentFor)): "-- \(name) is back (silent for \(silentFor))"
+        case .peerUp(let name, _, .restarted): "-- \(name) restarted: sending again what it may have missed"
+        case .peerDown(let silentFor): "-- the other peer is unreachable (nothing heard for \(silentFor))"
+        case .finish(.peer, _): "-- the other peer has finished"
+        default: nil
+        }
+    }
+}
+
+/// SIGINT and SIGTERM call `action` (once each time) instead of killing the process; SIGPIPE is ignored so a
+/// closed stdout is an error to report, not a silent death.
+final class SignalHandlers {
+    private let sources: [DispatchSourceSignal]
+
+    init(_ action: @escaping @Sendable () -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+}

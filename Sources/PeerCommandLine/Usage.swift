@@ -1,0 +1,38 @@
+/// The command line's help text and exit codes.
+public enum Usage {
+    /// The version printed by `--version`.
+    public static let version = "peer 1.0.0 (protocol PEER/1)"
+
+    /// The usage text printed by `--help` and after a usage error.
+    public static let text = """
+        usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
+                    [--drop-rate P] [--seed N] [--log FILE] [--log-format text|json] [--verbose]
+                    [--linger SECONDS]
+               peer demo [--drop-rate P] [--seed N]
+               peer --help | --version
+
+        Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
+
+          --source-port N      port the send socket is bound to (1-65535)
+          --listen-port N      port this peer receives on (1-65535)
+          --dest-port N        the other peer's listen port (1-65535)
+          --dest-host HOST     the other peer's host name or address (default 127.0.0.1; IPv4 or IPv6)
+          --name NAME          your name as the other side sees it (default peer; no spaces, at most 32 bytes)
+          --drop-rate P        simulate loss: drop each outgoing datagram with probability P, 0 <= P < 1
+          --seed N             seed for --drop-rate, to repeat a loss pattern (default: random, logged)
+          --log FILE           write the log to FILE instead of the terminal
+          --log-format F       text (default) or json (JSON Lines)
+          --verbose            log every datagram, delivery and heartbeat, not only repairs and status
+          --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
+
+        Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
+        Without a terminal on stdin, each input line is a message and stdout shows one line per
+        message received, as NAME: text. Exit status: 0 when everything sent was acknowledged,
+        1 when not, 64 for a usage error, 69 when a port cannot be bound.
+        """
+
+    /// Bad command line (sysexits EX_USAGE).
+    public static let usageExitCode: Int32 = 64
+    /// A port could not be bound (sysexits EX_UNAVAILABLE).
+    public static let unavailableExitCode: Int32 = 69
+}
