@@ -186,7 +186,11 @@ extension Session {
                 sequence += 1
             }
         }
-        reportedThrough = max(reportedThrough, datagram.ack, datagram.sack.last?.upper ?? 0)
+        // A complete report (nothing held beyond the listed runs) vouches for everything sent so far: what it does
+        // not list is missing. A partial one vouches only up to its last run.
+        let listed = datagram.sack.reduce(0) { $0 + $1.count }
+        let complete = datagram.sack.isEmpty || datagram.held == listed
+        reportedThrough = max(reportedThrough, complete ? nextToSend - 1 : datagram.sack.map(\.upper).max() ?? 0)
 
         if let newest = newestDelivered {
             // Karn: a replayed segment's acknowledgement cannot tell which transmission arrived.

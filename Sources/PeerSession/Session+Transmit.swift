@@ -120,8 +120,12 @@ extension Session {
     private func encodeWithSack(_ datagram: inout Datagram, limit: Int) -> [UInt8] {
         var bytes = Wire.encode(datagram)
         guard !window.ranges.isEmpty else { return bytes }
-        datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count)
-        if !datagram.sack.isEmpty { bytes = Wire.encode(datagram) }
+        let held = " held=".utf8.count + decimalDigits(UInt64(window.count))
+        datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count - held)
+        if !datagram.sack.isEmpty {
+            datagram.held = UInt64(window.count)
+            bytes = Wire.encode(datagram)
+        }
         return bytes
     }
 

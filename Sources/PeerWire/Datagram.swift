@@ -15,6 +15,9 @@ public struct Datagram: Equatable, Sendable {
     public var ack: UInt64
     /// Runs of the receiver's segments above `ack` that the sender already holds (at most `Wire.maxSackRanges`).
     public var sack: [SequenceRange]
+    /// How many segments the sender holds beyond `ack` in all (present with `sack`). When the ranges in `sack`
+    /// add up to it, the report is complete: anything not listed is not held.
+    public var held: UInt64?
     /// The lowest sequence number the sender may still send; everything below it was acknowledged.
     public var base: UInt64
     /// Marks the end-of-input segment (DATA and RESEND only, empty body): the sender will say nothing more.
@@ -36,7 +39,7 @@ public struct Datagram: Equatable, Sendable {
     /// Creates a datagram; the codec checks the combination of fields when it encodes or decodes.
     public init(
         kind: DatagramKind, from: String, session: SessionID, ack: UInt64, sack: [SequenceRange] = [],
-        base: UInt64, fin: Bool = false, sequence: UInt64? = nil, fragment: Fragment? = nil,
+        held: UInt64? = nil, base: UInt64, fin: Bool = false, sequence: UInt64? = nil, fragment: Fragment? = nil,
         transmission: Int? = nil, timestamp: UInt64? = nil, echo: UInt64? = nil, body: [UInt8] = []
     ) {
         self.kind = kind
@@ -44,6 +47,7 @@ public struct Datagram: Equatable, Sendable {
         self.session = session
         self.ack = ack
         self.sack = sack
+        self.held = held
         self.base = base
         self.fin = fin
         self.sequence = sequence

@@ -32,6 +32,7 @@ struct HeaderParser {
         var ack: UInt64?
         var sack: [SequenceRange]?
         var base: UInt64?
+        var held: UInt64?
         var fin: UInt64?
         var sequence: UInt64?
         var fragment: Fragment?
@@ -58,6 +59,7 @@ struct HeaderParser {
                 session = SessionID(rawValue: try Self.hex(value, key: key))
             case "ack": try Self.store(Self.decimal(value, key: key), in: &ack, key: key)
             case "base": try Self.store(Self.decimal(value, key: key), in: &base, key: key)
+            case "held": try Self.store(Self.decimal(value, key: key), in: &held, key: key)
             case "fin": try Self.store(Self.decimal(value, key: key), in: &fin, key: key)
             case "seq": try Self.store(Self.decimal(value, key: key), in: &sequence, key: key)
             case "ts": try Self.store(Self.decimal(value, key: key), in: &timestamp, key: key)
@@ -111,9 +113,10 @@ struct HeaderParser {
         if kind != .ping, timestamp != nil { throw .unexpectedField("ts") }
         if kind != .pong, echo != nil { throw .unexpectedField("echo") }
         if base == 0 { throw .outOfRange("base") }
+        if let held, held < (sack ?? []).reduce(0, { $0 + $1.count }) { throw .outOfRange("held") }
 
         return Datagram(
-            kind: kind, from: from, session: session, ack: ack, sack: sack ?? [], base: base, fin: fin != nil,
+            kind: kind, from: from, session: session, ack: ack, sack: sack ?? [], held: held, base: base, fin: fin != nil,
             sequence: sequence, fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo,
             body: Array(body))
     }

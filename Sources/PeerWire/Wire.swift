@@ -79,6 +79,10 @@ public enum Wire {
                 }
             }
         }
+        if let held = datagram.held {
+            buffer.appendField("held")
+            buffer.appendDecimal(held)
+        }
         buffer.appendField("base")
         buffer.appendDecimal(datagram.base)
         if datagram.fin {

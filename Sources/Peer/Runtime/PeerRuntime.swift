@@ -21,6 +21,9 @@ public final class PeerRuntime: @unchecked Sendable {
     private var output: RuntimeOutput?
     private var random: SeededGenerator
     private var simulatedDrops = 0
+    /// Set once a refusal (ICMP port unreachable) is logged; cleared when the other side is heard from, so a
+    /// peer that is not running yet costs one log line, not one per datagram.
+    private var refusalLogged = false
     private let queue = InputQueue(capacity: 1024)
     private let waker: Waker
     private let interruptRequested = NSCondition()
@@ -187,6 +190,7 @@ public final class PeerRuntime: @unchecked Sendable {
                 log(.reject(reason: "datagram larger than \(buffer.count) bytes", bytes: received.count))
                 continue
             }
+            refusalLogged = false
             session.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), now: now)
             flush(now: now)
         }
@@ -197,7 +201,10 @@ public final class PeerRuntime: @unchecked Sendable {
         while let failure = try? sendSocket.takeDeliveryFailure() {
             let target = failure.destination.map { " to \($0)" } ?? ""
             if failure.error == .connectionRefused {
-                log(.socketError("datagram\(target) refused: nothing is listening there (ICMP port unreachable)"))
+                guard !refusalLogged else { continue }
+                refusalLogged = true
+                log(.socketError("datagram\(target) refused: nothing is listening there (ICMP port unreachable); "
+                                 + "will keep trying"))
             } else {
                 log(.socketError("datagram\(target) failed: \(failure.error)"))
             }

@@ -1,0 +1,51 @@
+import Peer
+@testable import PeerCommandLine
+import Testing
+
+/// Command-line parsing: what is accepted, what is refused and with which sentence.
+struct ArgumentTests {
+    @Test func fullChatCommandLine() throws {
+        let command = try parseCommandLine([
+            "--source-port", "4000", "--listen-port=4001", "--dest-port", "4002", "--dest-host", "::1",
+            "--name", "Zoë", "--drop-rate", "0.25", "--seed", "9", "--log", "/tmp/x.log", "--log-format", "json",
+            "--verbose", "--linger", "2.5",
+        ])
+        var expected = ChatOptions(sourcePort: 4000, listenPort: 4001, destinationPort: 4002)
+        expected.destinationHost = "::1"
+        expected.name = "Zoë"
+        expected.dropRate = 0.25
+        expected.seed = 9
+        expected.logFile = "/tmp/x.log"
+        expected.logFormat = .json
+        expected.verbose = true
+        expected.linger = .seconds(2.5)
+        #expect(command == .chat(expected))
+    }
+
+    @Test func demoHelpVersion() throws {
+        #expect(try parseCommandLine(["demo", "--seed", "3"]) == .demo(DemoOptions(dropRate: 0.25, seed: 3)))
+        #expect(try parseCommandLine(["--help"]) == .help)
+        #expect(try parseCommandLine(["--version"]) == .version)
+    }
+
+    @Test("refusals", arguments: [
+        (["--source-port", "4000", "--listen-port", "4000", "--dest-port", "1"], "must differ"),
+        (["--source-port", "0", "--listen-port", "4001", "--dest-port", "1"], "from 1 to 65535"),
+        (["--source-port", "x", "--listen-port", "4001", "--dest-port", "1"], "not x"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--drop-rate", "-0.1"], "probability"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--drop-rate", "nan"], "probability"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--name", "a b"], "--name"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--log-format", "xml"], "text or json"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--linger", "0"], "--linger"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port"], "needs a value"),
+        (["stray"], "unexpected argument stray"),
+        (["demo", "--drop-rate", "2"], "probability"),
+    ])
+    func refusals(arguments: [String], fragment: String) {
+        #expect {
+            _ = try parseCommandLine(arguments)
+        } throws: { error in
+            (error as? UsageError)?.message.contains(fragment) == true
+        }
+    }
+}

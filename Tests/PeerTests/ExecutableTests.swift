@@ -1,0 +1,68 @@
+import Foundation
+import Peer
+import Testing
+
+/// The `peer` executable as a user runs it: two processes fed from files, and its command-line errors.
+struct ExecutableTests {
+    @Test("two scripted peers at --drop-rate 0.3 both exit 0 and show every line once, in order")
+    func lossyChat() throws {
+        let ports = try freePorts(4)
+        let fromAlice = (1...120).map { "alice \($0): well-known -\($0) -resend ünïcødé 🚀" }
+        let fromBob = (1...80).map { "bob \($0)\ttab, ends with -3" }
+        let alice = try PeerProcess(
+            ["--source-port", "\(ports[0])", "--listen-port", "\(ports[1])", "--dest-port", "\(ports[3])",
+             "--name", "alice", "--drop-rate", "0.3", "--seed", "11"],
+            input: fromAlice.joined(separator: "\n") + "\n")
+        let bob = try PeerProcess(
+            ["--source-port", "\(ports[2])", "--listen-port", "\(ports[3])", "--dest-port", "\(ports[1])",
+             "--name", "bob", "--drop-rate", "0.3", "--seed", "12", "--log-format", "json"],
+            input: fromBob.joined(separator: "\n") + "\n")
+        let aliceResult = try alice.finish()
+        let bobResult = try bob.finish()
+        #expect(aliceResult.status == 0, "alice: \(aliceResult.stderr.suffix(2000))")
+        #expect(bobResult.status == 0, "bob: \(bobResult.stderr.suffix(2000))")
+        #expect(aliceResult.stdout == fromBob.map { "bob: \($0)\n" }.joined())
+        #expect(bobResult.stdout == fromAlice.map { "alice: \($0)\n" }.joined())
+        #expect(aliceResult.stderr.contains(" resend "))
+        #expect(aliceResult.stderr.contains("summary alice: sent=120 delivered=80"))
+        // JSON Lines: every log line of bob's is one JSON object.
+        let jsonLines = bobResult.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        #expect(!jsonLines.isEmpty)
+        for line in jsonLines {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
+        }
+        #expect(jsonLines.contains { $0.contains("\"event\":\"drop\"") })
+    }
+
+    @Test("bad arguments say what is wrong, print the usage and exit 64", arguments: [
+        (["--listen-port", "4001", "--dest-port", "4002"], "missing --source-port"),
+        (["--source-port", "70000", "--listen-port", "4001", "--dest-port", "4002"], "--source-port must be"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--drop-rate", "1"],
+         "--drop-rate must be"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--frobnicate"],
+         "unknown option --frobnicate"),
+        (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--dest-host",
+          "no-such-host.invalid"], "--dest-host no-such-host.invalid"),
+    ])
+    func usageErrors(arguments: [String], message: String) throws {
+        let result = try PeerProcess(arguments, input: "").finish()
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains("usage: peer"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("a port already in use is named and the exit status is not zero")
+    func portInUse() throws {
+        let holder = try UDPSocket.bound(family: .ipv6, port: 0, dualStack: true)
+        defer { holder.close() }
+        let port = try holder.localAddress().port
+        let other = try freePorts(2)
+        let result = try PeerProcess(
+            ["--source-port", "\(other[0])", "--listen-port", "\(port)", "--dest-port", "\(other[1])"],
+            input: "").finish()
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("\(port)"))
+        #expect(result.stderr.contains("in use"))
+    }
+}

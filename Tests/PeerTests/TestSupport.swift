@@ -1,0 +1,91 @@
+import Foundation
+import Peer
+import Synchronization
+import Testing
+
+/// Collects what a runtime hands out, from its protocol thread, for a test to inspect afterwards.
+final class Collector: Sendable {
+    private let deliveries = Mutex<[Delivery]>([])
+    private let records = Mutex<[LogRecord]>([])
+    private let watched: @Sendable (Event) -> Bool
+    let sawWatchedEvent = DispatchSemaphore(value: 0)
+
+    /// `watch` picks the event a test waits for with `sawWatchedEvent`.
+    init(watch: @escaping @Sendable (Event) -> Bool = { _ in false }) {
+        watched = watch
+    }
+
+    var output: RuntimeOutput {
+        RuntimeOutput(
+            deliver: { delivery in self.deliveries.withLock { $0.append(delivery) } },
+            log: { record in
+                self.records.withLock { $0.append(record) }
+                if self.watched(record.event) { self.sawWatchedEvent.signal() }
+            })
+    }
+
+    var shown: [String] { deliveries.withLock { $0.map(\.text) } }
+    var events: [Event] { records.withLock { $0.map(\.event) } }
+}
+
+/// Ports nobody is using right now, found by binding port 0 and letting go.
+func freePorts(_ count: Int) throws -> [UInt16] {
+    let sockets = try (0..<count).map { _ in try UDPSocket.bound(to: .loopback(port: 0)) }
+    defer { sockets.forEach { $0.close() } }
+    return try sockets.map { try $0.localAddress().port }
+}
+
+/// The `peer` executable built next to the test bundle.
+func peerExecutable() throws -> URL {
+    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("peer") }
+    guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw ExecutableMissing(searched: candidates.map(\.path))
+    }
+    return found
+}
+
+struct ExecutableMissing: Error, CustomStringConvertible {
+    var searched: [String]
+    var description: String { "the peer executable was not found (looked in \(searched)); run swift build first" }
+}
+
+/// The result of running `peer` to completion.
+struct Finished {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Starts `peer` with `arguments`, stdin from `input`, capturing stdout and stderr in files.
+final class PeerProcess {
+    let process = Process()
+    private let directory: URL
+    private let stdoutURL: URL
+    private let stderrURL: URL
+
+    init(_ arguments: [String], input: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("peer-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let inputURL = directory.appendingPathComponent("in")
+        stdoutURL = directory.appendingPathComponent("out")
+        stderrURL = directory.appendingPathComponent("err")
+        try input.write(to: inputURL, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = try peerExecutable()
+        process.arguments = arguments
+        process.standardInput = try FileHandle(forReadingFrom: inputURL)
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        try process.run()
+    }
+
+    func finish() throws -> Finished {
+        process.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return Finished(status: process.terminationStatus,
+                        stdout: try String(contentsOf: stdoutURL, encoding: .utf8),
+                        stderr: try String(contentsOf: stderrURL, encoding: .utf8))
+    }
+}
