@@ -4,6 +4,7 @@
 //   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerSession → PeerWire
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
+//   udp-blast (benchmark baseline) → PeerTransport
 //
 // PeerWire and PeerTransport know nothing of each other; PeerSession does no I/O.
 import PackageDescription
@@ -13,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "Peer", targets: ["Peer"]),
         .executable(name: "peer", targets: ["peer"]),
+        .executable(name: "udp-blast", targets: ["udp-blast"]),
     ],
     targets: [
         .target(name: "PeerWire"),
@@ -22,6 +24,8 @@ let package = Package(
         .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation"]),
         .target(name: "PeerCommandLine", dependencies: ["Peer"]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
+        // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
+        .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),

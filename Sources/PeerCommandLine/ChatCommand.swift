@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Peer
+import Synchronization
 
 /// `peer --source-port … --listen-port … --dest-port …`: one side of a chat, interactive or scripted.
 enum ChatCommand {
@@ -18,7 +19,7 @@ enum ChatCommand {
         } catch {
             return CommandLineTool.usageFailure(error)
         }
-        let seed = options.seed ?? UInt64.random(in: 0...UInt64(Int64.max))
+        let seed = options.seed ?? UInt64.random(in: 0...999_999)
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
             dropRate: options.dropRate, seed: seed, linger: options.linger,
@@ -75,6 +76,7 @@ enum ChatCommand {
 /// Where a chat's output goes: messages to stdout (or above the prompt), log lines to the log, status to the
 /// terminal or stderr.
 final class Screen: Sendable {
+    private let peerName = Mutex("the other peer")
     private let terminal: Terminal?
     private let stdout: LineWriter
     private let logWriter: LineWriter
@@ -103,8 +105,10 @@ final class Screen: Sendable {
 
     /// A protocol event: a friendly sentence for status changes at a terminal, a log line otherwise.
     func log(_ record: LogRecord) {
+        if case .peerUp(let name, _, _) = record.event { peerName.withLock { $0 = name } }
+        let sentence = Self.sentence(for: record.event, peer: peerName.withLock { $0 })
         if logToTerminal, let terminal {
-            if let sentence = Self.sentence(for: record.event) {
+            if let sentence {
                 terminal.printAbove(sentence)
             } else if record.event.category != .status {
                 terminal.printAbove("  · " + LogFormatter.line(record, format: logFormat))
@@ -112,7 +116,7 @@ final class Screen: Sendable {
             return
         }
         logWriter.write(LogFormatter.line(record, format: logFormat))
-        if let terminal, let sentence = Self.sentence(for: record.event) { terminal.printAbove(sentence) }
+        if let terminal, let sentence { terminal.printAbove(sentence) }
     }
 
     /// A line for the person: above the prompt, or on stderr.
@@ -129,13 +133,13 @@ final class Screen: Sendable {
         logWriter.flush()
     }
 
-    static func sentence(for event: Event) -> String? {
+    static func sentence(for event: Event, peer: String) -> String? {
         switch event {
         case .peerUp(let name, _, .firstContact): "-- \(name) is here"
         case .peerUp(let name, _, .answeredAgain(let silentFor)): "-- \(name) is back (silent for \(silentFor))"
         case .peerUp(let name, _, .restarted): "-- \(name) restarted: sending again what it may have missed"
-        case .peerDown(let silentFor): "-- the other peer is unreachable (nothing heard for \(silentFor))"
-        case .finish(.peer, _): "-- the other peer has finished"
+        case .peerDown(let silentFor): "-- \(peer) is unreachable (nothing heard for \(silentFor))"
+        case .finish(.peer, _): "-- \(peer) has finished"
         default: nil
         }
     }

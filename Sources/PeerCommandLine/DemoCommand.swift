@@ -103,7 +103,7 @@ final class DemoPrinter: Sendable {
             return "✗ \(who)'s \(kind.rawValue)\(sequence.map { " seq \($0)" } ?? "") lost"
         case .mismatch(let count, let sent, let missing, let reason):
             let why = switch reason {
-            case .sack: "the other side reported holding later ones"
+            case .count: "its count shows a hole, later ones arrived"
             case .timeout: "no acknowledgement in time"
             case .restart: "the other side restarted"
             }

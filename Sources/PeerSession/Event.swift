@@ -161,8 +161,8 @@ public enum EventCategory: String, Sendable, CaseIterable {
 
 /// What showed a segment to be lost.
 public enum LossReason: String, Sendable {
-    /// The other side reported holding segments sent after this one.
-    case sack
+    /// The other side's count and `sack` report show it missing while segments sent after it arrived.
+    case count
     /// Nothing acknowledged it within the retransmission timeout.
     case timeout
     /// The other side restarted and lost what it held.

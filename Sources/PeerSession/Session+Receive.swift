@@ -233,7 +233,7 @@ extension Session {
             let lostAt = segment.lastSent + delay
             if now >= lostAt {
                 sendBuffer[sequence].queuedForResend = true
-                sendBuffer[sequence].lossReason = .sack
+                sendBuffer[sequence].lossReason = .count
                 resendQueue.push(sequence)
                 if let lastRange = missing.last, lastRange.upper + 1 == sequence {
                     missing[missing.count - 1].upper = sequence
@@ -245,7 +245,7 @@ extension Session {
             }
         }
         if !missing.isEmpty, isRecorded(.repair) {
-            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .sack))
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .count))
         }
     }
 

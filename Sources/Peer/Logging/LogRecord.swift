@@ -23,7 +23,7 @@ public struct LogRecord: Sendable {
 
 /// How log lines are written.
 public enum LogFormat: String, Sendable, CaseIterable {
-    /// One readable line per event: `12:00:01.234 alice#0a1f resend seq=4 tx=2 reason=sack`.
+    /// One readable line per event: `12:00:01.234 alice#0a1f resend seq=4 tx=2 reason=count`.
     case text
     /// One JSON object per line (JSON Lines), with the same event names and fields.
     case json

@@ -214,6 +214,8 @@ public final class PeerRuntime: @unchecked Sendable {
     /// Sends what the session wants sent (minus simulated drops), shows what it delivered, logs what it decided.
     private func flush(now: Instant) {
         while let transmit = session.pollTransmit(now: now) {
+            // The session's own event for this datagram (send, resend) goes first, then its fate.
+            while let event = session.pollEvent() { log(event) }
             if configuration.dropRate > 0, random.chance(configuration.dropRate) {
                 simulatedDrops += 1
                 log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
@@ -221,8 +223,9 @@ public final class PeerRuntime: @unchecked Sendable {
             }
             send(transmit)
         }
-        while let delivery = session.pollDelivery() { output?.deliver(delivery) }
+        // Events first: "bob is here" reads better before bob's first message than after it.
         while let event = session.pollEvent() { log(event) }
+        while let delivery = session.pollDelivery() { output?.deliver(delivery) }
     }
 
     private func send(_ transmit: Transmit) {

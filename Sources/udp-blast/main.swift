@@ -1,0 +1,1 @@
+print("udp-blast: not written yet")
