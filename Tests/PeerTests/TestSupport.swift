@@ -71,8 +71,8 @@ final class PeerProcess {
         stdoutURL = directory.appendingPathComponent("out")
         stderrURL = directory.appendingPathComponent("err")
         try input.write(to: inputURL, atomically: true, encoding: .utf8)
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = try peerExecutable()
         process.arguments = arguments
         process.standardInput = try FileHandle(forReadingFrom: inputURL)
