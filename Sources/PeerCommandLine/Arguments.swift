@@ -15,6 +15,8 @@ public enum Command: Equatable {
     case chat(ChatOptions)
     /// The two-peer showcase.
     case demo(DemoOptions)
+    /// The protocol between two endpoints on a virtual clock.
+    case simulate(SimulateOptions)
     /// Print the usage.
     case help
     /// Print the version.
@@ -55,9 +57,65 @@ public struct DemoOptions: Equatable {
     public var seed: UInt64?
 }
 
+/// Options of `peer simulate`.
+public struct SimulateOptions: Equatable {
+    /// What A sends.
+    public enum Workload: String, Equatable, Sendable {
+        /// One message every 10 ms.
+        case chat
+        /// Everything queued at once.
+        case bulk
+    }
+    /// `--workload`.
+    public var workload = Workload.chat
+    /// `--messages`: how many 64-byte messages A sends.
+    public var messages = 10_000
+    /// `--delay-ms`: one-way delay in each direction.
+    public var delayMilliseconds = 1.0
+    /// `--loss`: probability each datagram is lost, each direction.
+    public var loss = 0.1
+    /// `--seeds`: runs with seeds 1...K, pooled.
+    public var seeds = 10
+    /// `--reorder`: probability a datagram is held back behind later ones.
+    public var reorder = 0.0
+    /// `--duplicate`: probability a datagram arrives twice.
+    public var duplicate = 0.0
+    /// `--json`: one JSON object instead of a table.
+    public var json = false
+}
+
 /// Parses the command line (without the program name). Never crashes: anything wrong is a `UsageError`.
 public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Command {
     var reader = ArgumentReader(arguments)
+    if arguments.first == "simulate" {
+        reader.skip()
+        var options = SimulateOptions()
+        while let flag = try reader.nextFlag() {
+            switch flag {
+            case "--workload":
+                let value = try reader.value(for: flag)
+                guard let workload = SimulateOptions.Workload(rawValue: value) else {
+                    throw UsageError("--workload must be chat or bulk, not \(value)")
+                }
+                options.workload = workload
+            case "--messages": options.messages = try reader.count(for: flag, in: 1...10_000_000)
+            case "--seeds": options.seeds = try reader.count(for: flag, in: 1...10_000)
+            case "--delay-ms":
+                let value = try reader.value(for: flag)
+                guard let delay = Double(value), delay.isFinite, delay >= 0, delay <= 60_000 else {
+                    throw UsageError("--delay-ms must be a number of milliseconds from 0 to 60000, not \(value)")
+                }
+                options.delayMilliseconds = delay
+            case "--loss": options.loss = try reader.probability(for: flag)
+            case "--reorder": options.reorder = try reader.probability(for: flag)
+            case "--duplicate": options.duplicate = try reader.probability(for: flag)
+            case "--json": options.json = true
+            case "--help", "-h": return .help
+            default: throw UsageError("unknown option \(flag) for peer simulate")
+            }
+        }
+        return .simulate(options)
+    }
     if arguments.first == "demo" {
         reader.skip()
         var options = DemoOptions()
@@ -170,6 +228,14 @@ private struct ArgumentReader {
         let text = try value(for: flag)
         guard let number = Double(text), number.isFinite, number >= 0, number < 1 else {
             throw UsageError("\(flag) must be a probability from 0 up to (not including) 1, not \(text)")
+        }
+        return number
+    }
+
+    mutating func count(for flag: String, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+        let text = try value(for: flag)
+        guard let number = Int(text), range.contains(number) else {
+            throw UsageError("\(flag) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(text)")
         }
         return number
     }

@@ -22,6 +22,8 @@ public enum CommandLineTool {
             return ChatCommand.run(options)
         case .demo(let options):
             return DemoCommand.run(options)
+        case .simulate(let options):
+            return SimulateCommand.run(options)
         }
     }
 

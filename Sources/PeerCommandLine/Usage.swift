@@ -9,6 +9,8 @@ public enum Usage {
                     [--drop-rate P] [--seed N] [--log FILE] [--log-format text|json] [--verbose]
                     [--linger SECONDS]
                peer demo [--drop-rate P] [--seed N]
+               peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
+                             [--reorder P] [--duplicate P] [--json]
                peer --help | --version
 
         Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
@@ -24,6 +26,9 @@ public enum Usage {
           --log-format F       text (default) or json (JSON Lines)
           --verbose            log every datagram, delivery and heartbeat, not only repairs and status
           --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
+
+        peer simulate runs the protocol between two endpoints on a virtual clock (no sockets) and reports
+        what loss costs: transmissions and datagrams per message, latency, time until all were delivered.
 
         Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
         Without a terminal on stdin, each input line is a message and stdout shows one line per

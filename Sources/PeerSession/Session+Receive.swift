@@ -187,10 +187,11 @@ extension Session {
             }
         }
         // A complete report (nothing held beyond the listed runs) vouches for everything sent so far: what it does
-        // not list is missing. A partial one vouches only up to its last run.
+        // not list is missing. A partial one vouches only up to its last run. Only the latest report counts: a
+        // hole an older report showed may have been filled since, by a segment a partial report leaves out.
         let listed = datagram.sack.reduce(0) { $0 + $1.count }
         let complete = datagram.sack.isEmpty || datagram.held == listed
-        reportedThrough = max(reportedThrough, complete ? nextToSend - 1 : datagram.sack.map(\.upper).max() ?? 0)
+        reportedThrough = complete ? nextToSend - 1 : max(datagram.ack, datagram.sack.map(\.upper).max() ?? 0)
 
         if let newest = newestDelivered {
             // Karn: a replayed segment's acknowledgement cannot tell which transmission arrived.

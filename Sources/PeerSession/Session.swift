@@ -34,7 +34,7 @@ public struct Session: Sendable {
     /// The latest `sendOrder` among segments known delivered: anything sent before it and still missing is
     /// suspect (RACK).
     var deliveredOrderMark: UInt64 = 0
-    /// The highest sequence number the other side has reported on; holes below it are known missing.
+    /// How far the latest report from the other side reaches; holes below it are known missing.
     var reportedThrough: UInt64 = 0
     var localFinished = false
     var finishedAt: Instant?

@@ -17,9 +17,9 @@ public struct Tunables: Sendable, Equatable {
     public var lossTimeThresholdEighths: Int64 = 9
     /// Segments in flight beyond the other side's count. The receiver holds at least this many, so it never
     /// has to throw away a segment the sender was allowed to send.
-    public var sendWindow: UInt64 = 512
+    public var sendWindow: UInt64 = 2048
     /// Out-of-order segments the receiver keeps. Anything further ahead is rejected as beyond the window.
-    public var receiveWindow: UInt64 = 1024
+    public var receiveWindow: UInt64 = 4096
     /// Heartbeat period while nothing is heard: slow, because idle peers should cost nearly nothing.
     public var heartbeatInterval = TimeSpan.milliseconds(1500)
     /// Silent heartbeat periods before the other side is shown as unreachable.

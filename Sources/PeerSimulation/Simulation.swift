@@ -99,8 +99,10 @@ public final class Simulation {
             }
             guard let time = next, time <= end else { break }
             now = max(now, time)
+            // One happening at a time, each followed by a flush, as the runtime answers each datagram it reads.
             while let key = heap.nextKey, key <= now.microseconds, let (_, happening) = heap.pop() {
                 handle(happening)
+                for side in Side.allCases { flush(side) }
             }
             for side in Side.allCases {
                 if let deadline = endpoints[side.rawValue].session.nextTimeout(), deadline <= now {
