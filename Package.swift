@@ -27,7 +27,7 @@ let package = Package(
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
-        .testTarget(name: "PeerSessionTests", dependencies: ["PeerSession", "PeerSimulation"]),
+        .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerTests", dependencies: ["Peer", "PeerCommandLine"]),
     ],

@@ -17,8 +17,16 @@ extension Session {
             reject(error.description, bytes: bytes.count)
             return
         }
-        guard acceptSession(of: datagram, bytes: bytes.count, now: now) else { return }
-        guard validate(datagram, bytes: bytes.count) else { return }
+        // Every check comes before any change: a refused datagram must leave no trace but the reject.
+        guard let run = classifyRun(of: datagram, bytes: bytes.count) else { return }
+        guard validate(datagram, bytes: bytes.count, freshReceiver: run != .current) else { return }
+        switch run {
+        case .current: break
+        case .first: peer = datagram.session
+        case .newer(let previous):
+            peer = datagram.session
+            peerRestarted(previous: previous, datagram: datagram, now: now)
+        }
 
         statistics.datagramsReceived += 1
         if isRecorded(datagram.kind.carriesSegment || datagram.kind == .bye ? .message : .heartbeat),
@@ -59,21 +67,26 @@ extension Session {
         record(.reject(reason: reason, bytes: bytes))
     }
 
-    /// Adopts the first run heard from, follows a restart to a newer run, and refuses datagrams of older runs.
-    private mutating func acceptSession(of datagram: Datagram, bytes: Int, now: Instant) -> Bool {
-        guard let current = peer else {
-            peer = datagram.session
-            return true
-        }
-        if datagram.session == current { return true }
+    /// How a datagram's run relates to the one we talk to.
+    private enum RunRelation: Equatable {
+        /// The run we already talk to.
+        case current
+        /// The first run we hear from.
+        case first
+        /// A later run than `previous`: the other side restarted.
+        case newer(previous: SessionID)
+    }
+
+    /// Which run sent the datagram; nil (and a reject) for an earlier run's late datagram.
+    private mutating func classifyRun(of datagram: Datagram, bytes: Int) -> RunRelation? {
+        guard let current = peer else { return .first }
+        if datagram.session == current { return .current }
         if datagram.session < current {
             reject("datagram from an earlier run of the peer (sid \(datagram.session), current \(current))",
                    bytes: bytes)
-            return false
+            return nil
         }
-        peer = datagram.session
-        peerRestarted(previous: current, datagram: datagram, now: now)
-        return true
+        return .newer(previous: current)
     }
 
     /// A new run of the other side knows nothing: forget what we held of the old run, and send again every
@@ -114,7 +127,8 @@ extension Session {
     /// A count above what we sent, or a report of holding segments we never sent, is forged or corrupt: acting on
     /// it would make us forget messages the other side never received. A segment too far ahead would need more
     /// memory than the window allows. Checks only; changes nothing but the reject counter.
-    private mutating func validate(_ datagram: Datagram, bytes: Int) -> Bool {
+    /// `freshReceiver`: the datagram starts a new run, so our receive state would start over at its `base`.
+    private mutating func validate(_ datagram: Datagram, bytes: Int, freshReceiver: Bool) -> Bool {
         let sent = nextToSend - 1
         if datagram.ack > sent {
             reject("acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
@@ -124,7 +138,7 @@ extension Session {
             reject("reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
             return false
         }
-        let resumeAt = max(expected, datagram.base)
+        let resumeAt = freshReceiver ? datagram.base : max(expected, datagram.base)
         if let sequence = datagram.sequence, sequence >= resumeAt + window.capacity {
             reject("segment \(sequence) is beyond the receive window (expecting \(resumeAt))", bytes: bytes)
             return false
@@ -274,19 +288,19 @@ extension Session {
     private mutating func deliverInOrder(_ sequence: UInt64, _ segment: HeldSegment) {
         expected = sequence + 1
         if segment.isEnd {
-            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            if reassemblyNext > 1 { abandonReassembly(at: sequence) }
             peerFinished = true
             record(.finish(side: .peer, segments: sequence))
             return
         }
         guard let fragment = segment.fragment else {
-            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            if reassemblyNext > 1 { abandonReassembly(at: sequence) }
             // One-piece bodies were checked for UTF-8 when decoded.
             hand(String(decoding: segment.body, as: UTF8.self), sequence: sequence, bytes: segment.body.count)
             return
         }
         if fragment.index == 1 {
-            if !reassembly.isEmpty { abandonReassembly(at: sequence) }
+            if reassemblyNext > 1 { abandonReassembly(at: sequence) }
             reassemblyCount = fragment.count
         } else if fragment.index != reassemblyNext || fragment.count != reassemblyCount {
             reject("fragment \(fragment) of segment \(sequence) does not continue the message being reassembled",

@@ -48,6 +48,13 @@ public struct Delivery: Sendable, Equatable {
     public var text: String
     /// The sequence number of its last segment.
     public var sequence: UInt64
+
+    /// Collects a delivery.
+    public init(from: String, text: String, sequence: UInt64) {
+        self.from = from
+        self.text = text
+        self.sequence = sequence
+    }
 }
 
 /// Why `submit` refused a message.

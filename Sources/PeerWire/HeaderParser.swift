@@ -49,10 +49,9 @@ struct HeaderParser {
             switch key {
             case "from":
                 guard from == nil else { throw .duplicateField(key) }
-                guard !value.isEmpty, value.count <= Wire.maxNameBytes,
-                      Wire.isValidNameBytes(ArraySlice(value)),
-                      let name = String(validating: value, as: UTF8.self)
-                else { throw .malformedField(key) }
+                guard let name = String(validating: value, as: UTF8.self), Wire.isValidName(name) else {
+                    throw .malformedField(key)
+                }
                 from = name
             case "sid":
                 guard session == nil else { throw .duplicateField(key) }
@@ -148,7 +147,7 @@ struct HeaderParser {
     static let largestNumber: UInt64 = 1 << 53
 
     private static func hex(_ digits: UnsafeRawBufferPointer.SubSequence, key: String) throws(WireError) -> UInt64 {
-        guard !digits.isEmpty, digits.count <= 16 else { throw .malformedField(key) }
+        guard digits.count == 16 else { throw .malformedField(key) }  // one spelling per identity
         var value: UInt64 = 0
         for byte in digits {
             let nibble: UInt8

@@ -11,11 +11,10 @@ public enum Wire {
     public static let version = "PEER/1"
     /// No datagram is larger than this; the sender splits longer messages so every datagram fits.
     public static let maxDatagramBytes = 1200
-    /// Bytes of message text per segment. The header needs at most `maxHeaderBytes`, so a full segment
-    /// stays within `maxDatagramBytes`.
+    /// Bytes of message text per segment. A header without `sack` runs is at most 166 bytes even with every
+    /// number at its widest and a 32-byte name, so a full segment always fits; `sack` runs are added only as far
+    /// as the rest of `maxDatagramBytes` allows.
     public static let maxSegmentBody = 1000
-    /// The longest header the encoder can produce (all fields at their widest, a 32-byte name, 4 ranges).
-    public static let maxHeaderBytes = maxDatagramBytes - maxSegmentBody
     /// How many `sack` ranges a datagram may carry. A bare ACK uses up to this many (as the datagram size
     /// allows), so a sender learns every hole in its window at once; segments carry at most `segmentSackRanges`.
     public static let maxSackRanges = 64
@@ -24,18 +23,20 @@ public enum Wire {
     /// Longest display name, in UTF-8 bytes.
     public static let maxNameBytes = 32
 
-    /// Whether `name` can be sent as `from=`: 1 to 32 bytes of UTF-8 with no spaces, `=` or control characters
-    /// (it sits inside the header line and is printed on the other side's terminal).
+    /// Whether `name` can be sent as `from=`: 1 to 32 bytes of UTF-8 with no spaces, `=`, control characters
+    /// (C0, DEL, C1) or bidirectional overrides — it sits inside the header line and is printed on the other
+    /// side's terminal, where any of those could forge or garble what is shown.
     public static func isValidName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        return !bytes.isEmpty && bytes.count <= maxNameBytes && isValidNameBytes(bytes[...])
+        let count = name.utf8.count
+        return count > 0 && count <= maxNameBytes && name.unicodeScalars.allSatisfy(isAllowedInName)
     }
 
-    static func isValidNameBytes(_ bytes: ArraySlice<UInt8>) -> Bool {
-        for byte in bytes where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "=") {
-            return false
+    private static func isAllowedInName(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0...0x20, 0x7F...0x9F, 0x3D: false  // controls, space, DEL, C1, '='
+        case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: false  // bidirectional marks and overrides
+        default: true
         }
-        return true
     }
 
     // MARK: Encoding

@@ -38,3 +38,21 @@ struct WireNameTests {
         }
     }
 }
+
+/// Names cannot carry terminal controls in any encoding.
+struct WireNameControlTests {
+    @Test("C1 controls and bidirectional overrides are not valid in a name",
+          arguments: ["a\u{85}b", "a\u{9B}2J", "\u{80}", "evil\u{202E}txt", "a\u{2066}b"])
+    func controls(name: String) {
+        #expect(!Wire.isValidName(name))
+        let header = "PEER/1 ACK from=\(name) sid=0000000000010000 ack=0 base=1\n"
+        #expect(throws: WireError.malformedField("from")) { try Wire.decode(Array(header.utf8)) }
+    }
+
+    @Test("a session identity has exactly one spelling: 16 hex digits")
+    func sessionSpelling() {
+        #expect(throws: WireError.malformedField("sid")) {
+            try Wire.decode(Array("PEER/1 ACK from=bob sid=1 ack=0 base=1\n".utf8))
+        }
+    }
+}
