@@ -3,13 +3,17 @@ import PeerWire
 /// One protocol decision, as the core reports it. The runtime adds the time and the session and writes it as a
 /// log line (text or JSON Lines); tests inspect it directly. docs/LOGS.md lists every event and field.
 public enum Event: Sendable, Equatable {
-    /// A datagram leaves: a first transmission of a segment, an acknowledgement or a goodbye.
-    case send(kind: DatagramKind, sequence: UInt64?, fragment: Fragment?, ack: UInt64, sack: [SequenceRange], bytes: Int)
+    /// A datagram leaves: a first transmission of a segment (or of `segments` waiting messages packed together,
+    /// from `sequence` on), an acknowledgement or a goodbye.
+    case send(
+        kind: DatagramKind, sequence: UInt64?, segments: Int, fragment: Fragment?, ack: UInt64,
+        sack: [SequenceRange], bytes: Int)
     /// A segment is replayed from a fresh socket, because `reason` showed the other side lacks it.
     case resend(sequence: UInt64, transmission: Int, reason: LossReason, ack: UInt64, bytes: Int)
     /// A datagram from the other side was accepted.
     case receive(
-        kind: DatagramKind, sequence: UInt64?, transmission: Int?, ack: UInt64, sack: [SequenceRange], bytes: Int)
+        kind: DatagramKind, sequence: UInt64?, segments: Int, transmission: Int?, ack: UInt64, sack: [SequenceRange],
+        bytes: Int)
     /// A message was handed to the user; `count` is how many of the peer's segments are now delivered.
     case deliver(sequence: UInt64, count: UInt64, bytes: Int)
     /// A segment that was already delivered or held arrived again and was dropped.
@@ -67,7 +71,7 @@ public enum Event: Sendable, Equatable {
     /// What kind of decision this is, so a log can show repairs without every heartbeat.
     public var category: EventCategory {
         switch self {
-        case .send(let kind, _, _, _, _, _), .receive(let kind, _, _, _, _, _):
+        case .send(let kind, _, _, _, _, _, _), .receive(let kind, _, _, _, _, _, _):
             kind.carriesSegment || kind == .bye ? .message : .heartbeat
         case .deliver: .message
         case .ping, .pong: .heartbeat
@@ -79,9 +83,10 @@ public enum Event: Sendable, Equatable {
     /// The event's fields in a fixed order, for the log formatters.
     public var fields: [(String, LogValue)] {
         switch self {
-        case .send(let kind, let sequence, let fragment, let ack, let sack, let bytes):
+        case .send(let kind, let sequence, let segments, let fragment, let ack, let sack, let bytes):
             var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            if segments > 1 { fields.append(("segments", .integer(Int64(segments)))) }
             if let fragment { fields.append(("frag", .text(fragment.description))) }
             fields.append(("ack", .integer(Int64(ack))))
             if !sack.isEmpty { fields.append(("sack", .text(sack.wireDescription))) }
@@ -90,9 +95,10 @@ public enum Event: Sendable, Equatable {
         case .resend(let sequence, let transmission, let reason, let ack, let bytes):
             return [("seq", .integer(Int64(sequence))), ("tx", .integer(Int64(transmission))),
                     ("reason", .text(reason.rawValue)), ("ack", .integer(Int64(ack))), ("bytes", .integer(Int64(bytes)))]
-        case .receive(let kind, let sequence, let transmission, let ack, let sack, let bytes):
+        case .receive(let kind, let sequence, let segments, let transmission, let ack, let sack, let bytes):
             var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            if segments > 1 { fields.append(("segments", .integer(Int64(segments)))) }
             if let transmission { fields.append(("tx", .integer(Int64(transmission)))) }
             fields.append(("ack", .integer(Int64(ack))))
             if !sack.isEmpty { fields.append(("sack", .text(sack.wireDescription))) }

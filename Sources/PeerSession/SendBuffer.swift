@@ -18,6 +18,9 @@ struct OutgoingSegment: Sendable {
     var queuedForResend = false
     /// Why it was queued for a replay, for the `resend` event.
     var lossReason: LossReason?
+
+    /// A one-piece message, which may share a datagram with others (`lens=`).
+    var isPackable: Bool { fragment == nil && !isEnd }
 }
 
 /// The segments still held for the other side, indexed by sequence number, oldest first.

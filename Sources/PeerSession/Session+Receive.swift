@@ -31,8 +31,9 @@ extension Session {
         statistics.datagramsReceived += 1
         if isRecorded(datagram.kind.carriesSegment || datagram.kind == .bye ? .message : .heartbeat),
            datagram.kind != .ping, datagram.kind != .pong {
-            record(.receive(kind: datagram.kind, sequence: datagram.sequence, transmission: datagram.transmission,
-                            ack: datagram.ack, sack: datagram.sack, bytes: bytes.count))
+            record(.receive(kind: datagram.kind, sequence: datagram.sequence, segments: datagram.segmentCount,
+                            transmission: datagram.transmission, ack: datagram.ack, sack: datagram.sack,
+                            bytes: bytes.count))
         }
         noteHeard(from: datagram, now: now)
         resume(from: datagram.base)
@@ -40,9 +41,17 @@ extension Session {
 
         switch datagram.kind {
         case .data, .resend:
-            if let sequence = datagram.sequence {
+            guard let sequence = datagram.sequence else { break }
+            if datagram.lengths.isEmpty {
                 acceptSegment(
                     sequence, HeldSegment(body: datagram.body, fragment: datagram.fragment, isEnd: datagram.fin))
+            } else {
+                var start = 0
+                for (offset, length) in datagram.lengths.enumerated() {
+                    let body = Array(datagram.body[start..<(start + length)])  // the decoder checked the lengths
+                    start += length
+                    acceptSegment(sequence + UInt64(offset), HeldSegment(body: body, fragment: nil, isEnd: false))
+                }
             }
         case .ping:
             record(.ping(direction: .incoming, ack: datagram.ack))
@@ -139,7 +148,8 @@ extension Session {
             return false
         }
         let resumeAt = freshReceiver ? datagram.base : max(expected, datagram.base)
-        if let sequence = datagram.sequence, sequence >= resumeAt + window.capacity {
+        if let first = datagram.sequence, first + UInt64(max(1, datagram.segmentCount)) - 1 >= resumeAt + window.capacity {
+            let sequence = first + UInt64(max(1, datagram.segmentCount)) - 1
             reject("segment \(sequence) is beyond the receive window (expecting \(resumeAt))", bytes: bytes)
             return false
         }

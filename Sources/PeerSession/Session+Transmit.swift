@@ -33,18 +33,41 @@ extension Session {
         return nil
     }
 
+    /// The next new segment — or, when several short messages are already waiting, as many of them as fit in one
+    /// datagram. Nothing waits to be packed: only what is queued at this moment travels together.
     private mutating func nextFirstTransmission(now: Instant) -> Transmit? {
         let sequence = nextToSend
-        guard sequence < sendBuffer.nextSequence, sequence <= acknowledged + tunables.sendWindow else { return nil }
-        nextToSend += 1
-        markSent(sequence, now: now)
-        statistics.dataTransmissions += 1
+        let limit = min(sendBuffer.nextSequence, acknowledged + tunables.sendWindow + 1)
+        guard sequence < limit else { return nil }
         let segment = sendBuffer[sequence]
+        var last = sequence
+        var lengths: [Int] = []
+        if segment.isPackable {
+            var budget = Wire.maxSegmentBody - segment.body.count - decimalDigits(UInt64(segment.body.count)) - 6
+            while last + 1 < limit, lengths.count + 1 < Wire.maxBatch {
+                let next = sendBuffer[last + 1]
+                let cost = next.body.count + decimalDigits(UInt64(next.body.count)) + 1
+                guard next.isPackable, cost <= budget else { break }
+                budget -= cost
+                last += 1
+                if lengths.isEmpty { lengths.append(segment.body.count) }
+                lengths.append(next.body.count)
+            }
+        }
+        nextToSend = last + 1
+        var body: [UInt8] = lengths.isEmpty ? segment.body : []
+        for packed in sequence...last {
+            markSent(packed, now: now)
+            if !lengths.isEmpty { body.append(contentsOf: sendBuffer[packed].body) }
+        }
+        statistics.dataTransmissions += Int(last - sequence + 1)
         var datagram = makeDatagram(.data, segment: (sequence, segment), transmission: nil)
+        datagram.lengths = lengths
+        datagram.body = body
         let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
         if isRecorded(.message) {
-            record(.send(kind: .data, sequence: sequence, fragment: segment.fragment, ack: datagram.ack,
-                         sack: datagram.sack, bytes: bytes.count))
+            record(.send(kind: .data, sequence: sequence, segments: Int(last - sequence + 1),
+                         fragment: segment.fragment, ack: datagram.ack, sack: datagram.sack, bytes: bytes.count))
         }
         return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence))
     }
@@ -79,8 +102,8 @@ extension Session {
         case .pong: record(.pong(direction: .outgoing, ack: datagram.ack, roundTrip: nil))
         default:
             if isRecorded(kind == .bye ? .message : .heartbeat) {
-                record(.send(kind: kind, sequence: nil, fragment: nil, ack: datagram.ack, sack: datagram.sack,
-                             bytes: bytes.count))
+                record(.send(kind: kind, sequence: nil, segments: 0, fragment: nil, ack: datagram.ack,
+                             sack: datagram.sack, bytes: bytes.count))
             }
         }
         let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil))

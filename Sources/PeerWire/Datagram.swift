@@ -25,6 +25,8 @@ public struct Datagram: Equatable, Sendable {
     public var fin: Bool
     /// The segment's sequence number (DATA and RESEND only; the first segment is 1).
     public var sequence: UInt64?
+    /// How many segments the datagram carries (one, or `lengths.count` when batched).
+    public var segmentCount: Int { lengths.isEmpty ? (kind.carriesSegment ? 1 : 0) : lengths.count }
     /// The segment's place in a split message (DATA and RESEND, only when the message was split).
     public var fragment: Fragment?
     /// Which transmission of the segment this is (RESEND only; 2 for the first replay).
@@ -33,14 +35,20 @@ public struct Datagram: Equatable, Sendable {
     public var timestamp: UInt64?
     /// The `timestamp` of the PING this PONG answers.
     public var echo: UInt64?
-    /// The segment's bytes: UTF-8 text, or a piece of it when `fragment` is set.
+    /// When several one-piece messages travel together (`lens=`), the byte length of each, in order; they have
+    /// the consecutive sequence numbers `sequence`, `sequence + 1`, … and their bodies are concatenated in
+    /// `body`. Empty for a datagram carrying one segment.
+    public var lengths: [Int]
+    /// The segment's bytes: UTF-8 text, or a piece of it when `fragment` is set, or several messages back to
+    /// back when `lengths` is set.
     public var body: [UInt8]
 
     /// Creates a datagram; the codec checks the combination of fields when it encodes or decodes.
     public init(
         kind: DatagramKind, from: String, session: SessionID, ack: UInt64, sack: [SequenceRange] = [],
         held: UInt64? = nil, base: UInt64, fin: Bool = false, sequence: UInt64? = nil, fragment: Fragment? = nil,
-        transmission: Int? = nil, timestamp: UInt64? = nil, echo: UInt64? = nil, body: [UInt8] = []
+        transmission: Int? = nil, timestamp: UInt64? = nil, echo: UInt64? = nil, lengths: [Int] = [],
+        body: [UInt8] = []
     ) {
         self.kind = kind
         self.from = from
@@ -55,6 +63,7 @@ public struct Datagram: Equatable, Sendable {
         self.transmission = transmission
         self.timestamp = timestamp
         self.echo = echo
+        self.lengths = lengths
         self.body = body
     }
 }

@@ -39,6 +39,7 @@ struct HeaderParser {
         var transmission: Int?
         var timestamp: UInt64?
         var echo: UInt64?
+        var lengths: [Int]?
 
         while let word = nextWord() {
             guard let equals = word.firstIndex(of: UInt8(ascii: "=")), equals > word.startIndex else {
@@ -77,6 +78,9 @@ struct HeaderParser {
                       let parsed = Fragment(index: Int(index), count: Int(count))
                 else { throw .outOfRange(key) }
                 fragment = parsed
+            case "lens":
+                guard lengths == nil else { throw .duplicateField(key) }
+                lengths = try Self.lengths(value)
             case "sack":
                 guard sack == nil else { throw .duplicateField(key) }
                 sack = try Self.ranges(value)
@@ -94,7 +98,20 @@ struct HeaderParser {
             guard sequence >= 1 else { throw .outOfRange("seq") }
             if kind == .resend, transmission == nil { throw .missingField("tx") }
             if kind == .data, transmission != nil { throw .unexpectedField("tx") }
-            if fragment == nil, String(validating: body, as: UTF8.self) == nil { throw .invalidUTF8 }
+            if let lengths {
+                if fragment != nil { throw .unexpectedField("frag") }
+                if fin != nil { throw .unexpectedField("fin") }
+                guard lengths.reduce(0, +) == body.count else { throw .outOfRange("lens") }
+                var start = body.startIndex
+                for length in lengths {
+                    let piece = body[start..<(start + length)]
+                    if String(validating: piece, as: UTF8.self) == nil { throw .invalidUTF8 }
+                    start += length
+                }
+                if sequence > HeaderParser.largestNumber - UInt64(lengths.count) { throw .outOfRange("seq") }
+            } else if fragment == nil, String(validating: body, as: UTF8.self) == nil {
+                throw .invalidUTF8
+            }
             if let fin {
                 guard fin == 1 else { throw .outOfRange("fin") }
                 if fragment != nil { throw .unexpectedField("frag") }
@@ -105,6 +122,7 @@ struct HeaderParser {
             if fragment != nil { throw .unexpectedField("frag") }
             if transmission != nil { throw .unexpectedField("tx") }
             if fin != nil { throw .unexpectedField("fin") }
+            if lengths != nil { throw .unexpectedField("lens") }
             if !body.isEmpty { throw .unexpectedField("body") }
         }
         if kind == .ping, timestamp == nil { throw .missingField("ts") }
@@ -117,7 +135,7 @@ struct HeaderParser {
         return Datagram(
             kind: kind, from: from, session: session, ack: ack, sack: sack ?? [], held: held, base: base, fin: fin != nil,
             sequence: sequence, fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo,
-            body: Array(body))
+            lengths: lengths ?? [], body: Array(body))
     }
 
     private static func store(_ value: UInt64, in slot: inout UInt64?, key: String) throws(WireError) {
@@ -159,6 +177,19 @@ struct HeaderParser {
             value = value << 4 | UInt64(nibble)
         }
         return value
+    }
+
+    /// `lens=`: 2 to `Wire.maxBatch` byte lengths, each at most `Wire.maxSegmentBody`.
+    private static func lengths(_ value: UnsafeRawBufferPointer.SubSequence) throws(WireError) -> [Int] {
+        var lengths: [Int] = []
+        for part in value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            guard lengths.count < Wire.maxBatch else { throw .outOfRange("lens") }
+            let length = try decimal(part, key: "lens")
+            guard length <= UInt64(Wire.maxSegmentBody) else { throw .outOfRange("lens") }
+            lengths.append(Int(length))
+        }
+        guard lengths.count >= 2 else { throw .malformedField("lens") }
+        return lengths
     }
 
     private static func ranges(_ value: UnsafeRawBufferPointer.SubSequence) throws(WireError) -> [SequenceRange] {

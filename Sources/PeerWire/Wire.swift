@@ -20,6 +20,8 @@ public enum Wire {
     public static let maxSackRanges = 64
     /// How many `sack` ranges ride on a datagram that carries a segment.
     public static let segmentSackRanges = 4
+    /// The most one-piece messages one datagram may carry (`lens=`).
+    public static let maxBatch = 64
     /// Longest display name, in UTF-8 bytes.
     public static let maxNameBytes = 32
 
@@ -62,6 +64,13 @@ public enum Wire {
             buffer.appendDecimal(UInt64(fragment.index))
             buffer.append(UInt8(ascii: "/"))
             buffer.appendDecimal(UInt64(fragment.count))
+        }
+        if datagram.lengths.count > 1 {
+            buffer.appendField("lens")
+            for (position, length) in datagram.lengths.enumerated() {
+                if position > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.appendDecimal(UInt64(max(0, length)))
+            }
         }
         if let transmission = datagram.transmission {
             buffer.appendField("tx")

@@ -188,11 +188,14 @@ struct SessionInputTests {
 
     // MARK: Forged acknowledgements
 
-    /// Alice submits and sends three messages; returns the harness with nothing left to drain.
+    /// Alice types and sends three messages, one at a time; returns the harness with nothing left to drain.
     private static func aliceSentThree() throws -> Harness {
         var harness = Harness()
-        for text in ["one", "two", "three"] { try harness.submit(text) }
-        let sent = try harness.sent()
+        var sent: [Datagram] = []
+        for text in ["one", "two", "three"] {
+            try harness.submit(text)
+            sent += try harness.sent()
+        }
         #expect(sent.map(\.kind) == [.data, .data, .data])
         #expect(sent.map(\.sequence) == [1, 2, 3])
         _ = harness.events()

@@ -52,3 +52,42 @@ struct SessionRegressionTests {
         #expect(session.statistics.rejected >= 2)
     }
 }
+
+/// Messages already waiting when the session sends travel together; a lone message is never held back.
+struct BatchingTests {
+    @Test("queued short messages share a datagram, and arrive as separate messages in order")
+    func queuedMessagesArePacked() throws {
+        var alice = Session(configuration: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 0xA0000)),
+                            now: .zero)
+        var bob = Session(configuration: SessionConfiguration(name: "bob", sessionID: SessionID(rawValue: 0xB0000)),
+                          now: .zero)
+        let texts = (1...40).map { "message \($0): well-known -\($0)" }
+        for text in texts { try alice.submit(text, now: .zero) }
+        var data: [Datagram] = []
+        while let transmit = alice.pollTransmit(now: .zero) {
+            let datagram = try Wire.decode(transmit.bytes)
+            if datagram.kind == .data { data.append(datagram) }
+            bob.receive(transmit.bytes, now: .zero)
+        }
+        #expect(data.count < texts.count / 10)
+        #expect(data.allSatisfy { $0.lengths.count <= Wire.maxBatch })
+        var shown: [String] = []
+        while let delivery = bob.pollDelivery() { shown.append(delivery.text) }
+        #expect(shown == texts)
+        #expect(alice.statistics.dataTransmissions == texts.count)
+    }
+
+    @Test("a message typed alone goes out at once, alone")
+    func loneMessageIsNotDelayed() throws {
+        var alice = Session(configuration: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 0xA0000)),
+                            now: .zero)
+        while alice.pollTransmit(now: .zero) != nil {}
+        try alice.submit("hello", now: .zero)
+        let polled = alice.pollTransmit(now: .zero)
+        let transmit = try #require(polled)
+        let datagram = try Wire.decode(transmit.bytes)
+        #expect(datagram.kind == .data)
+        #expect(datagram.lengths.isEmpty)
+        #expect(datagram.body == Array("hello".utf8))
+    }
+}
