@@ -2,6 +2,7 @@
 // The package's targets mirror the system's layers; each depends only on the ones below it:
 //
 //   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerSession → PeerWire
+//                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
 //   udp-blast (benchmark baseline) → PeerTransport
@@ -21,7 +22,9 @@ let package = Package(
         .target(name: "PeerSession", dependencies: ["PeerWire"]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession"]),
-        .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation"]),
+        // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
+        .target(name: "PeerSeed", dependencies: ["PeerSession"]),
+        .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation", "PeerSeed"]),
         .target(name: "PeerCommandLine", dependencies: ["Peer"]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
@@ -29,6 +32,7 @@ let package = Package(
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
+        .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession"]),
         .testTarget(name: "PeerTests", dependencies: ["Peer", "PeerCommandLine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 // `import Peer` brings the whole library: the wire format, the protocol core, the simulator and the transport.
+@_exported import PeerSeed
 @_exported import PeerSession
 @_exported import PeerSimulation
 @_exported import PeerTransport

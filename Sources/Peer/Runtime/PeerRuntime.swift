@@ -16,7 +16,8 @@ public final class PeerRuntime: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private var sendSocket: UDPSocket?
     private var destination = SocketAddress.loopback(port: 0)
-    private var session: Session
+    /// The protocol core: `Session` unless another was injected (`init(configuration:core:)`).
+    private var session: any MessengerCore
     private let sessionID: SessionID
     private var output: RuntimeOutput?
     private var random: SeededGenerator
@@ -50,6 +51,13 @@ public final class PeerRuntime: @unchecked Sendable {
             name: configuration.name, sessionID: sessionID, linger: configuration.linger,
             tunables: configuration.tunables)
         session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
+        session.recordedCategories = configuration.loggedCategories
+    }
+
+    /// Like `init(configuration:)`, but drives `core` instead of a `Session` (another wire format).
+    public convenience init(configuration: RuntimeConfiguration, core: any MessengerCore) throws(SocketError) {
+        try self.init(configuration: configuration)
+        session = core
         session.recordedCategories = configuration.loggedCategories
     }
 

@@ -1,0 +1,1 @@
+// SeedSession: being written

@@ -1,0 +1,35 @@
+/// What a runtime drives: a sans-I/O conversation core. `Session` (the peer protocol) is one; a core speaking
+/// another wire format (the original classroom clients', for instance) can be another, under the same runtime.
+///
+/// The call order is `Session`'s: an input with the current time, then drain `pollTransmit`, `pollEvent` and
+/// `pollDelivery`, then wait until `nextTimeout()` or the next input.
+public protocol MessengerCore: Sendable {
+    /// Queues a message typed by the user.
+    mutating func submit(_ text: String, now: Instant) throws(SubmitError)
+    /// Takes a datagram from the destination host.
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant)
+    /// The user's input has ended.
+    mutating func finishInput(now: Instant)
+    /// Stop at once.
+    mutating func interrupt(now: Instant)
+    /// A deadline from `nextTimeout()` has passed.
+    mutating func handleTimeout(now: Instant)
+    /// The next datagram to send, if any.
+    mutating func pollTransmit(now: Instant) -> Transmit?
+    /// The next message to show, if any.
+    mutating func pollDelivery() -> Delivery?
+    /// The next event to log, if any.
+    mutating func pollEvent() -> Event?
+    /// When `handleTimeout` is next needed.
+    func nextTimeout() -> Instant?
+    /// Where the conversation is in its life.
+    var state: SessionState { get }
+    /// Counters for the summary.
+    var statistics: SessionStatistics { get }
+    /// Whether to hand over more input now.
+    var acceptsInput: Bool { get }
+    /// Which categories of event to build.
+    var recordedCategories: Set<EventCategory> { get set }
+}
+
+extension Session: MessengerCore {}
