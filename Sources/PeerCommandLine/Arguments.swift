@@ -37,6 +37,14 @@ public struct ChatOptions: Equatable {
     public var name = "peer"
     /// `--drop-rate`: probability of dropping each outgoing datagram.
     public var dropRate = 0.0
+    /// `--duplicate-rate`: probability of sending a datagram twice.
+    public var duplicateRate = 0.0
+    /// `--reorder-rate`: probability of holding a datagram back behind the next one.
+    public var reorderRate = 0.0
+    /// `--delay-ms D[:JITTER]`: delay added to each datagram, and up to JITTER more at random.
+    public var delay = TimeSpan.zero
+    /// The JITTER of `--delay-ms`.
+    public var jitter = TimeSpan.zero
     /// `--seed`; nil picks one at random (and logs it).
     public var seed: UInt64?
     /// `--log`: a file for the log instead of the terminal.
@@ -47,6 +55,11 @@ public struct ChatOptions: Equatable {
     public var verbose = false
     /// `--linger`.
     public var linger = TimeSpan.seconds(5)
+
+    /// The impairments the options ask for.
+    public var impairments: Impairments {
+        Impairments(drop: dropRate, duplicate: duplicateRate, reorder: reorderRate, delay: delay, jitter: jitter)
+    }
 }
 
 /// Options of `peer demo`.
@@ -150,6 +163,18 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
                                  + "characters, not \"\(options.name)\"")
             }
         case "--drop-rate": options.dropRate = try reader.probability(for: flag)
+        case "--duplicate-rate": options.duplicateRate = try reader.probability(for: flag)
+        case "--reorder-rate": options.reorderRate = try reader.probability(for: flag)
+        case "--delay-ms":
+            let value = try reader.value(for: flag)
+            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            let numbers = parts.map { Double($0) }
+            guard parts.count <= 2, numbers.allSatisfy({ $0.map { $0.isFinite && $0 >= 0 && $0 <= 60_000 } ?? false })
+            else {
+                throw UsageError("--delay-ms must be D or D:JITTER in milliseconds (0 to 60000), not \(value)")
+            }
+            options.delay = TimeSpan(microseconds: Int64((numbers[0] ?? 0) * 1000))
+            options.jitter = TimeSpan(microseconds: Int64(((numbers.count > 1 ? numbers[1] : 0) ?? 0) * 1000))
         case "--seed": options.seed = try reader.unsigned(for: flag)
         case "--log":
             options.logFile = try reader.value(for: flag)

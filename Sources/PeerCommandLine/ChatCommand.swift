@@ -22,7 +22,7 @@ enum ChatCommand {
         let seed = options.seed ?? UInt64.random(in: 0...999_999)
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
-            dropRate: options.dropRate, seed: seed, linger: options.linger,
+            impairments: options.impairments, seed: seed, linger: options.linger,
             loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status])
         let runtime: PeerRuntime
         do {
@@ -46,7 +46,7 @@ enum ChatCommand {
         }
         screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
                       + "\(runtime.sourcePort) to \(destination)"
-                      + (options.dropRate > 0 ? ", dropping \(options.dropRate * 100)% of datagrams (seed \(seed))" : ""))
+                      + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
 
         let signals = SignalHandlers { runtime.interrupt() }
         let reader = Thread {
@@ -71,6 +71,19 @@ enum ChatCommand {
         CommandLineTool.printError(summary.line)
         return summary.outcome.everythingAcknowledged ? 0 : 1
     }
+}
+
+/// `dropping 30%, duplicating 1%, reordering 1%, delaying 20±5 ms`.
+private func describe(_ options: ChatOptions) -> String {
+    var parts: [String] = []
+    func percent(_ value: Double) -> String { "\((value * 1000).rounded() / 10)%" }
+    if options.dropRate > 0 { parts.append("dropping \(percent(options.dropRate))") }
+    if options.duplicateRate > 0 { parts.append("duplicating \(percent(options.duplicateRate))") }
+    if options.reorderRate > 0 { parts.append("reordering \(percent(options.reorderRate))") }
+    if options.delay > .zero || options.jitter > .zero {
+        parts.append("delaying \(options.delay.milliseconds) ms" + (options.jitter > .zero ? " + up to \(options.jitter.milliseconds) ms" : ""))
+    }
+    return parts.joined(separator: ", ")
 }
 
 /// Where a chat's output goes: messages to stdout (or above the prompt), log lines to the log, status to the

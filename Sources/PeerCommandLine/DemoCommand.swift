@@ -27,7 +27,8 @@ enum DemoCommand {
         var runtimes: [PeerRuntime] = []
         for (index, name) in names.enumerated() {
             let configuration = RuntimeConfiguration(
-                name: name, listenPort: 0, sourcePort: 0, dropRate: options.dropRate, seed: seed &+ UInt64(index),
+                name: name, listenPort: 0, sourcePort: 0, impairments: Impairments(drop: options.dropRate),
+                seed: seed &+ UInt64(index),
                 loggedCategories: [.repair, .status])
             do {
                 runtimes.append(try PeerRuntime(configuration: configuration))

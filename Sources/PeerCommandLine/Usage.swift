@@ -6,8 +6,8 @@ public enum Usage {
     /// The usage text printed by `--help` and after a usage error.
     public static let text = """
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
-                    [--drop-rate P] [--seed N] [--log FILE] [--log-format text|json] [--verbose]
-                    [--linger SECONDS]
+                    [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
+                    [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
@@ -21,7 +21,10 @@ public enum Usage {
           --dest-host HOST     the other peer's host name or address (default 127.0.0.1; IPv4 or IPv6)
           --name NAME          your name as the other side sees it (default peer; no spaces, at most 32 bytes)
           --drop-rate P        simulate loss: drop each outgoing datagram with probability P, 0 <= P < 1
-          --seed N             seed for --drop-rate, to repeat a loss pattern (default: random, logged)
+          --duplicate-rate P   simulate duplication: send each outgoing datagram twice with probability P
+          --reorder-rate P     simulate reordering: hold a datagram back behind the next with probability P
+          --delay-ms D[:J]     simulate delay: D ms on every datagram, plus up to J ms of random jitter
+          --seed N             seed for the simulation above, to repeat a pattern (default: random, shown)
           --log FILE           write the log to FILE instead of the terminal
           --log-format F       text (default) or json (JSON Lines)
           --verbose            log every datagram, delivery and heartbeat, not only repairs and status

@@ -38,6 +38,8 @@ public enum Event: Sendable, Equatable {
     case close(outcome: SessionOutcome)
     /// The runtime's loss simulation threw a datagram away before it reached the socket.
     case drop(kind: DatagramKind, sequence: UInt64?, bytes: Int)
+    /// The runtime's impairment simulation duplicated, reordered or delayed a datagram (`effect` says which).
+    case impair(kind: DatagramKind, sequence: UInt64?, effect: String, delay: TimeSpan?)
     /// A socket operation failed; logged, never fatal.
     case socketError(String)
 
@@ -64,6 +66,7 @@ public enum Event: Sendable, Equatable {
         case .finish: "finish"
         case .close: "close"
         case .drop: "drop"
+        case .impair: "impair"
         case .socketError: "error"
         }
     }
@@ -77,6 +80,7 @@ public enum Event: Sendable, Equatable {
         case .ping, .pong: .heartbeat
         case .resend, .duplicate, .hold, .mismatch, .drop, .reject, .socketError: .repair
         case .peerUp, .peerDown, .finish, .close: .status
+        case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
     }
 
@@ -146,6 +150,12 @@ public enum Event: Sendable, Equatable {
             var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             fields.append(("bytes", .integer(Int64(bytes))))
+            return fields
+        case .impair(let kind, let sequence, let effect, let delay):
+            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            fields.append(("effect", .text(effect)))
+            if let delay { fields.append(("delay_ms", .milliseconds(delay))) }
             return fields
         case .socketError(let message):
             return [("reason", .text(message))]

@@ -40,3 +40,4 @@ struct EventHeap<Payload> {
         (items[lhs].key, items[lhs].order) < (items[rhs].key, items[rhs].order)
     }
 }
+extension EventHeap: Sendable where Payload: Sendable {}

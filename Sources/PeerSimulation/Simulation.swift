@@ -38,9 +38,9 @@ public final class Simulation {
     }
 
     private var endpoints: [Endpoint]
-    private let links: [LinkConditions]
+    /// The two one-way links, A to B and B to A: each an impairment stage whose released datagrams arrive.
+    private var links: [ImpairmentStage<[UInt8]>]
     private var heap = EventHeap<Happening>()
-    private var random: SeededGenerator
     private let tunables: Tunables
     private let linger: TimeSpan
     private var now = Instant.zero
@@ -58,8 +58,9 @@ public final class Simulation {
     ///   - bToA: conditions on datagrams from B to A.
     public init(seed: UInt64, aToB: LinkConditions, bToA: LinkConditions, tunables: Tunables = .standard,
                 linger: TimeSpan = .seconds(5)) {
-        random = SeededGenerator(seed: seed)
-        links = [aToB, bToA]
+        links = [aToB, bToA].enumerated().map { index, link in
+            ImpairmentStage(impairments: link.impairments, seed: seed &* 2 &+ UInt64(index))
+        }
         self.tunables = tunables
         self.linger = linger
         endpoints = []
@@ -93,12 +94,14 @@ public final class Simulation {
         while true {
             var next = heap.nextKey.map { Instant(microseconds: $0) }
             for side in Side.allCases {
-                if let deadline = endpoints[side.rawValue].session.nextTimeout() {
+                for deadline in [endpoints[side.rawValue].session.nextTimeout(), links[side.rawValue].nextRelease()] {
+                    guard let deadline else { continue }
                     next = min(next ?? deadline, deadline)
                 }
             }
             guard let time = next, time <= end else { break }
             now = max(now, time)
+            for side in Side.allCases { release(side) }
             // One happening at a time, each followed by a flush, as the runtime answers each datagram it reads.
             while let key = heap.nextKey, key <= now.microseconds, let (_, happening) = heap.pop() {
                 handle(happening)
@@ -167,17 +170,14 @@ public final class Simulation {
             onEvent?(side, now, event)
         }
         endpoints[side.rawValue] = endpoint
-        let link = links[side.rawValue]
-        for bytes in outgoing {
-            guard !random.chance(link.loss) else { continue }
-            var arrival = now + link.delay
-            if random.chance(link.reorder) {
-                arrival = arrival + TimeSpan(microseconds: 1000 + Int64(random.next() % UInt64(max(1, 2 * link.delay.microseconds))))
-            }
-            heap.push(arrival.microseconds, .arrival(side.other, bytes))
-            if random.chance(link.duplicate) {
-                heap.push((arrival + .milliseconds(1)).microseconds, .arrival(side.other, bytes))
-            }
+        for bytes in outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
+        release(side)
+    }
+
+    /// Datagrams the link from `side` lets through now arrive at the other side.
+    private func release(_ side: Side) {
+        for bytes in links[side.rawValue].due(now: now) {
+            heap.push(now.microseconds, .arrival(side.other, bytes))
         }
     }
 

@@ -128,3 +128,35 @@ struct SimulatedNetworkTests {
         }
     }
 }
+
+/// Every combination of impairments at once: the promises hold in all of them.
+struct ImpairmentCombinationTests {
+    static let combinations: [LinkConditions] = {
+        var all: [LinkConditions] = []
+        for delay in [Int64(1), 20] {
+            for loss in [0.0, 0.2] {
+                for duplicate in [0.0, 0.1] {
+                    for reorder in [0.0, 0.2] {
+                        all.append(LinkConditions(delay: .milliseconds(delay), loss: loss, duplicate: duplicate,
+                                                  reorder: reorder))
+                    }
+                }
+            }
+        }
+        return all
+    }()
+
+    @Test("exactly once and in order under loss, duplication, reordering and delay together", arguments: combinations)
+    func combination(conditions: LinkConditions) {
+        let fromA = SimulatedNetworkTests.messages("a", 60)
+        let fromB = SimulatedNetworkTests.messages("b", 30)
+        for seed in UInt64(1)...20 {
+            let report = SimulatedNetworkTests.converse(seed: seed, conditions: conditions, fromA: fromA, fromB: fromB)
+            #expect(report[.b].shown == fromA, "seed \(seed)")
+            #expect(report[.a].shown == fromB, "seed \(seed)")
+            // Loss costs 1/(1-p) transmissions a message; anything like a replay storm costs far more.
+            let bound = 2.5 / (1 - conditions.loss)
+            #expect(Double(report[.a].datagramsSent) / Double(fromA.count) <= bound, "seed \(seed)")
+        }
+    }
+}

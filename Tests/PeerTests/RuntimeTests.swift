@@ -7,7 +7,7 @@ struct RuntimeTests {
     func makePair(dropRate: Double, collectors: [Collector]) throws -> [PeerRuntime] {
         let runtimes = try ["alice", "bob"].enumerated().map { index, name in
             try PeerRuntime(configuration: RuntimeConfiguration(
-                name: name, listenPort: 0, sourcePort: 0, dropRate: dropRate, seed: UInt64(index + 1),
+                name: name, listenPort: 0, sourcePort: 0, impairments: Impairments(drop: dropRate), seed: UInt64(index + 1),
                 loggedCategories: Set(EventCategory.allCases)))
         }
         for index in 0..<2 {
@@ -31,7 +31,16 @@ struct RuntimeTests {
         #expect(collectors[0].shown == fromBob)
         #expect(summaries.allSatisfy { $0.outcome == SessionOutcome(everythingAcknowledged: true, reason: .completed) })
         #expect(summaries.allSatisfy { $0.simulatedDrops > 0 })
-        #expect(collectors[0].events.contains { if case .resend = $0 { true } else { false } })
+        // Every segment the simulation dropped was replayed.
+        for collector in collectors {
+            let dropped = Set(collector.events.compactMap { event -> UInt64? in
+                if case .drop(let kind, let sequence, _) = event, kind.carriesSegment { sequence } else { nil }
+            })
+            let replayed = Set(collector.events.compactMap { event -> UInt64? in
+                if case .resend(let sequence, _, _, _, _) = event { sequence } else { nil }
+            })
+            #expect(dropped.isSubset(of: replayed))
+        }
     }
 
     @Test("a datagram from another host is rejected before it is parsed")

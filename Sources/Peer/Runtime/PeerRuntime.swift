@@ -20,7 +20,7 @@ public final class PeerRuntime: @unchecked Sendable {
     private var session: any MessengerCore
     private let sessionID: SessionID
     private var output: RuntimeOutput?
-    private var random: SeededGenerator
+    private var impairment: ImpairmentStage<Transmit>
     private var simulatedDrops = 0
     /// Set once a refusal (ICMP port unreachable) is logged; cleared when the other side is heard from, so a
     /// peer that is not running yet costs one log line, not one per datagram.
@@ -46,7 +46,7 @@ public final class PeerRuntime: @unchecked Sendable {
         var entropy = SystemRandomNumberGenerator()
         sessionID = SessionID(startMilliseconds: UInt64(max(0, Clocks.wallMicroseconds() / 1000)),
                               random: UInt16.random(in: 0...UInt16.max, using: &entropy))
-        random = SeededGenerator(seed: configuration.seed)
+        impairment = ImpairmentStage(impairments: configuration.impairments, seed: configuration.seed)
         let sessionConfiguration = SessionConfiguration(
             name: configuration.name, sessionID: sessionID, linger: configuration.linger,
             tunables: configuration.tunables)
@@ -127,9 +127,11 @@ public final class PeerRuntime: @unchecked Sendable {
             if !inputEnded { inputEnded = takeInput(now: now) }
             if let deadline = session.nextTimeout(), deadline <= now { session.handleTimeout(now: now) }
             flush(now: now)
+            for transmit in impairment.due(now: now) { send(transmit) }
             if case .closed = session.state { break }
             output?.idle()
-            let timeout = session.nextTimeout().map { max(0, ($0 - Clocks.monotonic()).microseconds) }
+            let wake = [session.nextTimeout(), impairment.nextRelease()].compactMap { $0 }.min()
+            let timeout = wake.map { max(0, ($0 - Clocks.monotonic()).microseconds) }
             guard let sendSocket else { break }
             do {
                 let ready = try Poller.wait(sockets: [listenSocket, sendSocket], waker: waker,
@@ -224,12 +226,24 @@ public final class PeerRuntime: @unchecked Sendable {
         while let transmit = session.pollTransmit(now: now) {
             // The session's own event for this datagram (send, resend) goes first, then its fate.
             while let event = session.pollEvent() { log(event) }
-            if configuration.dropRate > 0, random.chance(configuration.dropRate) {
-                simulatedDrops += 1
-                log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
+            if configuration.impairments.isEmpty {
+                send(transmit)
                 continue
             }
-            send(transmit)
+            for fate in impairment.submit(transmit, now: now) {
+                switch fate {
+                case .dropped:
+                    simulatedDrops += 1
+                    log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
+                case .duplicated:
+                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "duplicate", delay: nil))
+                case .reordered:
+                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "reorder", delay: nil))
+                case .delayed(let delay):
+                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "delay", delay: delay))
+                }
+            }
+            for due in impairment.due(now: now) { send(due) }
         }
         // Events first: "bob is here" reads better before bob's first message than after it.
         while let event = session.pollEvent() { log(event) }

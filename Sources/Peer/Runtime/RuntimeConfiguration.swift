@@ -8,9 +8,9 @@ public struct RuntimeConfiguration: Sendable {
     public var listenPort: UInt16
     /// The port the send socket is bound to; 0 picks a free one.
     public var sourcePort: UInt16
-    /// Probability that each outgoing datagram is thrown away before it reaches the socket.
-    public var dropRate: Double
-    /// Seed for the loss simulation; the same seed gives the same pattern of drops.
+    /// What to do to outgoing datagrams before they reach the socket: drop, duplicate, reorder, delay.
+    public var impairments: Impairments
+    /// Seed for the impairments; the same seed gives the same pattern.
     public var seed: UInt64
     /// After input ends, how long to wait for a silent peer.
     public var linger: TimeSpan
@@ -21,14 +21,15 @@ public struct RuntimeConfiguration: Sendable {
 
     /// Collects the configuration.
     public init(
-        name: String, listenPort: UInt16, sourcePort: UInt16, dropRate: Double = 0, seed: UInt64 = 0,
+        name: String, listenPort: UInt16, sourcePort: UInt16, impairments: Impairments = Impairments(),
+        seed: UInt64 = 0,
         linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
         tunables: Tunables = .standard
     ) {
         self.name = name
         self.listenPort = listenPort
         self.sourcePort = sourcePort
-        self.dropRate = dropRate
+        self.impairments = impairments
         self.seed = seed
         self.linger = linger
         self.loggedCategories = loggedCategories
