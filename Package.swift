@@ -29,6 +29,8 @@ let package = Package(
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
+        // libFuzzer entry point for the decoder and the state machine; built by scripts/fuzz with -DFUZZING.
+        .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
