@@ -43,6 +43,25 @@ struct RuntimeTests {
         }
     }
 
+    @Test("the same conversation over IPv6 loopback, where the machine has it")
+    func ipv6() throws {
+        guard (try? UDPSocket.bound(to: .loopback(.ipv6, port: 0)))?.close() != nil else { return }
+        let collectors = [Collector(), Collector()]
+        let runtimes = try ["alice", "bob"].map { name in
+            try PeerRuntime(configuration: RuntimeConfiguration(name: name, listenPort: 0, sourcePort: 0))
+        }
+        for index in 0..<2 {
+            try runtimes[index].start(destination: .loopback(.ipv6, port: runtimes[1 - index].listenPort),
+                                      output: collectors[index].output)
+        }
+        runtimes[0].submit("over IPv6 ✓")
+        runtimes[0].finishInput()
+        runtimes[1].finishInput()
+        let summaries = runtimes.map { $0.wait() }
+        #expect(collectors[1].shown == ["over IPv6 ✓"])
+        #expect(summaries.allSatisfy { $0.outcome.everythingAcknowledged })
+    }
+
     @Test("a datagram from another host is rejected before it is parsed")
     func foreignAddress() throws {
         let collector = Collector { event in
