@@ -34,6 +34,24 @@ struct ExecutableTests {
         #expect(jsonLines.contains { $0.contains("\"event\":\"drop\"") })
     }
 
+    @Test("peer simulate --json prints exactly one JSON object with the promised fields")
+    func simulateJSON() throws {
+        let result = try PeerProcess(
+            ["simulate", "--workload", "bulk", "--messages", "500", "--delay-ms", "2", "--loss", "0.2", "--seeds", "2",
+             "--json"], input: "").finish()
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["exactly_once_in_order"] as? Bool == true)
+        #expect(object["workload"] as? String == "bulk")
+        let transmissions = try #require(object["data_tx_per_msg"] as? Double)
+        #expect(transmissions >= 1 / (1 - 0.2) * 0.9 && transmissions < 2)
+        #expect((object["latency_ms"] as? [String: Any])?["p99"] is Double)
+        #expect((object["datagrams_per_msg"] as? [String: Any])?["a_to_b"] is Double)
+        #expect(object["all_delivered_s"] is Double)
+    }
+
     @Test("bad arguments say what is wrong, print the usage and exit 64", arguments: [
         (["--listen-port", "4001", "--dest-port", "4002"], "missing --source-port"),
         (["--source-port", "70000", "--listen-port", "4001", "--dest-port", "4002"], "--source-port must be"),
