@@ -44,11 +44,11 @@ enum ChatCommand {
             terminal?.restore()
             return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
         }
+        let signals = SignalHandlers { runtime.interrupt() }
         screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
                       + "\(runtime.sourcePort) to \(destination)"
                       + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
 
-        let signals = SignalHandlers { runtime.interrupt() }
         let reader = Thread {
             if let terminal {
                 while let line = terminal.readLine() {

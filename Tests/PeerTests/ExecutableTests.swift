@@ -84,3 +84,36 @@ struct ExecutableTests {
         #expect(result.stderr.contains("in use"))
     }
 }
+
+/// Interruption: the summary is printed and the process exits, whatever it was waiting for.
+struct InterruptTests {
+    @Test("SIGTERM prints the summary and exits")
+    func terminate() throws {
+        let ports = try freePorts(3)
+        let process = Process()
+        process.executableURL = try peerExecutable()
+        process.arguments = ["--source-port", "\(ports[0])", "--listen-port", "\(ports[1])", "--dest-port", "\(ports[2])",
+                             "--name", "alice"]
+        let input = Pipe()  // kept open: input never ends on its own
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        // Wait for the start line (the signal handlers are installed before it is printed).
+        while !seen.contains("listening on") {
+            let chunk = errors.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        input.fileHandleForWriting.write(Data("never acknowledged\n".utf8))
+        process.terminate()
+        seen += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 1)  // its message was never acknowledged: nobody listens
+        #expect(seen.contains("summary alice:"))
+        #expect(seen.contains("end=interrupted"))
+    }
+}
