@@ -29,7 +29,7 @@ enum DemoCommand {
             let configuration = RuntimeConfiguration(
                 name: name, listenPort: 0, sourcePort: 0, impairments: Impairments(drop: options.dropRate),
                 seed: seed &+ UInt64(index),
-                loggedCategories: [.repair, .status])
+                loggedCategories: [.message, .repair, .status])
             do {
                 runtimes.append(try PeerRuntime(configuration: configuration))
             } catch {

@@ -76,9 +76,11 @@ public enum Event: Sendable, Equatable {
         switch self {
         case .send(let kind, _, _, _, _, _, _), .receive(let kind, _, _, _, _, _, _):
             kind.carriesSegment || kind == .bye ? .message : .heartbeat
-        case .deliver: .message
+        // A held segment is the routine consequence of a loss the sender repairs (and logs); at a rate of one line
+        // per segment it would drown the repairs themselves, so it shows with --verbose.
+        case .deliver, .hold: .message
         case .ping, .pong: .heartbeat
-        case .resend, .duplicate, .hold, .mismatch, .drop, .reject, .socketError: .repair
+        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError: .repair
         case .peerUp, .peerDown, .finish, .close: .status
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
@@ -165,9 +167,9 @@ public enum Event: Sendable, Equatable {
 
 /// The kinds of event a log can choose to show.
 public enum EventCategory: String, Sendable, CaseIterable {
-    /// Segments sent, received and delivered.
+    /// Segments sent, received, held back and delivered.
     case message
-    /// Losses found and repaired, duplicates, held segments, simulated drops, rejects and socket errors.
+    /// Losses found and repaired, duplicates, simulated drops and impairments, rejects and socket errors.
     case repair
     /// The other side coming and going, input ending, the session closing.
     case status
