@@ -55,6 +55,8 @@ public struct ChatOptions: Equatable {
     public var verbose = false
     /// `--linger`.
     public var linger = TimeSpan.seconds(5)
+    /// `--wire`: this project's protocol, or the original clients'.
+    public var wire = WireFormat.peer
 
     /// The impairments the options ask for.
     public var impairments: Impairments {
@@ -186,6 +188,12 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
             }
             options.logFormat = format
         case "--verbose", "-v": options.verbose = true
+        case "--wire":
+            let value = try reader.value(for: flag)
+            guard let wire = WireFormat(rawValue: value) else {
+                throw UsageError("--wire must be peer or seed, not \(value)")
+            }
+            options.wire = wire
         case "--linger":
             let value = try reader.value(for: flag)
             guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= 86_400 else {

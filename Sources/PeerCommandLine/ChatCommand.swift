@@ -23,7 +23,7 @@ enum ChatCommand {
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
             impairments: options.impairments, seed: seed, linger: options.linger,
-            loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status])
+            loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status], wire: options.wire)
         let runtime: PeerRuntime
         do {
             runtime = try PeerRuntime(configuration: configuration)
@@ -47,6 +47,7 @@ enum ChatCommand {
         let signals = SignalHandlers { runtime.interrupt() }
         screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
                       + "\(runtime.sourcePort) to \(destination)"
+                      + (options.wire == .seed ? " speaking the original clients' format (--wire seed)" : "")
                       + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
 
         let reader = Thread {

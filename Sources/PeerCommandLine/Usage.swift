@@ -8,6 +8,7 @@ public enum Usage {
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
+                    [--wire peer|seed]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
@@ -29,6 +30,7 @@ public enum Usage {
           --log-format F       text (default) or json (JSON Lines)
           --verbose            log every datagram, delivery and heartbeat, not only repairs and status
           --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
+          --wire peer|seed     seed: talk to one of the original classroom clients (TEXT -COUNT datagrams)
 
         peer simulate runs the protocol between two endpoints on a virtual clock (no sockets) and reports
         what loss costs: transmissions and datagrams per message, latency, time until all were delivered.

@@ -42,6 +42,9 @@ public enum Event: Sendable, Equatable {
     case impair(kind: DatagramKind, sequence: UInt64?, effect: String, delay: TimeSpan?)
     /// A socket operation failed; logged, never fatal.
     case socketError(String)
+    /// A decision worth knowing that no other event describes, such as a line rewritten so the original
+    /// client survives it (`--wire seed`), or a line that may be shown twice.
+    case note(sequence: UInt64?, reason: String)
 
     /// Which way a heartbeat travelled.
     public enum Direction: String, Sendable { case outgoing = "out", incoming = "in" }
@@ -68,6 +71,7 @@ public enum Event: Sendable, Equatable {
         case .drop: "drop"
         case .impair: "impair"
         case .socketError: "error"
+        case .note: "note"
         }
     }
 
@@ -80,7 +84,7 @@ public enum Event: Sendable, Equatable {
         // per segment it would drown the repairs themselves, so it shows with --verbose.
         case .deliver, .hold: .message
         case .ping, .pong: .heartbeat
-        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError: .repair
+        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError, .note: .repair
         case .peerUp, .peerDown, .finish, .close: .status
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
@@ -161,6 +165,11 @@ public enum Event: Sendable, Equatable {
             return fields
         case .socketError(let message):
             return [("reason", .text(message))]
+        case .note(let sequence, let reason):
+            var fields: [(String, LogValue)] = []
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            fields.append(("reason", .text(reason)))
+            return fields
         }
     }
 }

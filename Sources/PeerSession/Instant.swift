@@ -18,6 +18,11 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
         Instant(microseconds: lhs.microseconds &+ rhs.microseconds)
     }
 
+    /// The instant `span` earlier.
+    public static func - (lhs: Instant, rhs: TimeSpan) -> Instant {
+        Instant(microseconds: lhs.microseconds &- rhs.microseconds)
+    }
+
     /// How long after `rhs` this instant is (negative if before).
     public static func - (lhs: Instant, rhs: Instant) -> TimeSpan {
         TimeSpan(microseconds: lhs.microseconds &- rhs.microseconds)

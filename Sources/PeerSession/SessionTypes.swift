@@ -31,6 +31,14 @@ public struct Transmit: Sendable {
     /// Its segment's sequence number, if it carries one.
     public var sequence: UInt64?
 
+    /// Collects a datagram to send (a core other than `Session` builds its own).
+    public init(bytes: [UInt8], route: Route, kind: DatagramKind, sequence: UInt64?) {
+        self.bytes = bytes
+        self.route = route
+        self.kind = kind
+        self.sequence = sequence
+    }
+
     /// Where a datagram leaves from.
     public enum Route: Sendable {
         /// The send socket, bound to the source port.

@@ -1,4 +1,5 @@
 import Foundation
+import PeerSeed
 import PeerSession
 import PeerSimulation
 import PeerTransport
@@ -16,7 +17,7 @@ public final class PeerRuntime: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private var sendSocket: UDPSocket?
     private var destination = SocketAddress.loopback(port: 0)
-    /// The protocol core: `Session` unless another was injected (`init(configuration:core:)`).
+    /// The protocol core: `Session`, or `SeedSession` for the original clients' wire format.
     private var session: any MessengerCore
     private let sessionID: SessionID
     private var output: RuntimeOutput?
@@ -50,14 +51,14 @@ public final class PeerRuntime: @unchecked Sendable {
         let sessionConfiguration = SessionConfiguration(
             name: configuration.name, sessionID: sessionID, linger: configuration.linger,
             tunables: configuration.tunables)
-        session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
-        session.recordedCategories = configuration.loggedCategories
-    }
-
-    /// Like `init(configuration:)`, but drives `core` instead of a `Session` (another wire format).
-    public convenience init(configuration: RuntimeConfiguration, core: any MessengerCore) throws(SocketError) {
-        try self.init(configuration: configuration)
-        session = core
+        switch configuration.wire {
+        case .peer:
+            session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
+        case .seed:
+            session = SeedSession(
+                configuration: SeedConfiguration(name: configuration.name, linger: configuration.linger),
+                now: Clocks.monotonic())
+        }
         session.recordedCategories = configuration.loggedCategories
     }
 

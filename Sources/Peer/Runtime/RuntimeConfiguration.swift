@@ -1,5 +1,13 @@
 import PeerSession
 
+/// Which protocol a peer speaks on the wire.
+public enum WireFormat: String, Sendable, CaseIterable {
+    /// This project's protocol, PEER/1 (docs/PROTOCOL.md).
+    case peer
+    /// The original classroom clients' `TEXT -COUNT` format, to chat with one of them unchanged.
+    case seed
+}
+
 /// How to run one peer: ports, identity, loss simulation and logging.
 public struct RuntimeConfiguration: Sendable {
     /// This side's display name.
@@ -18,13 +26,15 @@ public struct RuntimeConfiguration: Sendable {
     public var loggedCategories: Set<EventCategory>
     /// Protocol timers and limits.
     public var tunables: Tunables
+    /// Which protocol to speak.
+    public var wire: WireFormat
 
     /// Collects the configuration.
     public init(
         name: String, listenPort: UInt16, sourcePort: UInt16, impairments: Impairments = Impairments(),
         seed: UInt64 = 0,
         linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
-        tunables: Tunables = .standard
+        tunables: Tunables = .standard, wire: WireFormat = .peer
     ) {
         self.name = name
         self.listenPort = listenPort
@@ -34,6 +44,7 @@ public struct RuntimeConfiguration: Sendable {
         self.linger = linger
         self.loggedCategories = loggedCategories
         self.tunables = tunables
+        self.wire = wire
     }
 }
 

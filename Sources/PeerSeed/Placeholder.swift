@@ -1,1 +1,0 @@
-// SeedSession: being written

@@ -1,0 +1,72 @@
+import PeerSession
+import PeerWire
+
+extension SeedSession {
+    /// Acts on the count in one of the original's first transmissions; see the repair rule in `SeedSession`.
+    mutating func takeCount(_ count: UInt64, now: Instant) {
+        // Counts only grow; a smaller one is an older datagram arriving late and says nothing new.
+        if let peerCount, count < peerCount { return }
+        peerCount = count
+        statistics.acknowledged = count
+        // If a message of ours left within a round trip, this count may not include it yet: not evidence.
+        if let last = lastFirstTransmissionAt, now - last < roundTripAllowance { return }
+        let covered = nextToSend
+        let deficit = count >= UInt64(covered) ? 0 : covered - Int(count)
+        if deficit > evidenceDeficit {
+            // Lost messages stay lost (replays are never counted), so the new losses are among those sent since
+            // the last count we used.
+            suspectGroups.append(SuspectGroup(members: evidenceCovered..<covered, missing: deficit - evidenceDeficit,
+                                              limit: configuration.maxReplaysPerMessage))
+        }
+        evidenceCovered = covered
+        evidenceDeficit = deficit
+        guard deficit > 0 else { return }
+        scheduleReplays(count: count, now: now)
+    }
+
+    /// The count still shows a deficit: each suspect is replayed once more, within its group's budget, now or
+    /// when `replaySpacing` since its last transmission has passed.
+    private mutating func scheduleReplays(count: UInt64, now: Instant) {
+        let limit = configuration.maxReplaysPerMessage
+        var chosen: [Int] = []
+        for group in suspectGroups.indices {
+            // Fewest replays first, so a budget smaller than the group is spread evenly over it.
+            let members = suspectGroups[group].members.sorted {
+                (outgoing[$0].replays, $0) < (outgoing[$1].replays, $1)
+            }
+            for index in members {
+                guard suspectGroups[group].budget > 0 else { break }
+                guard !outgoing[index].queued, outgoing[index].dueAt == nil, outgoing[index].replays < limit else {
+                    continue
+                }
+                suspectGroups[group].budget -= 1
+                chosen.append(index)
+                let ready = (outgoing[index].lastSentAt ?? now) + configuration.replaySpacing
+                if ready <= now {
+                    outgoing[index].queued = true
+                    replayQueue.push(index)
+                } else {
+                    outgoing[index].dueAt = ready
+                    waiting.append(index)
+                }
+            }
+        }
+        suspectGroups.removeAll { $0.budget == 0 }
+        guard !chosen.isEmpty else { return }
+        record(.mismatch(count: count, sent: UInt64(nextToSend), missing: Self.ranges(chosen), reason: .count))
+    }
+
+    /// Ascending indices as runs of 1-based sequence numbers.
+    private static func ranges(_ indices: [Int]) -> [SequenceRange] {
+        var ranges: [SequenceRange] = []
+        for index in indices.sorted() {
+            let sequence = UInt64(index + 1)
+            if let last = ranges.last, last.upper + 1 == sequence {
+                ranges[ranges.count - 1].upper = sequence
+            } else {
+                ranges.append(SequenceRange(single: sequence))
+            }
+        }
+        return ranges
+    }
+}

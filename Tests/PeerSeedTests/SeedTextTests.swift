@@ -1,0 +1,38 @@
+import PeerSeed
+import Testing
+
+/// What makes our text safe for the original: no `-`, and no datagram longer than its 1024-byte buffer.
+struct SeedTextTests {
+    @Test("every '-' becomes U+2010, counted")
+    func hyphens() {
+        #expect(SeedText.protectingHyphens("well-known -3 --x") == ("well\u{2010}known \u{2010}3 \u{2010}\u{2010}x", 4))
+        #expect(SeedText.protectingHyphens("no hyphen") == ("no hyphen", 0))
+    }
+
+    @Test("a long line is cut on character boundaries into pieces that fit", arguments: [1, 2, 3, 4])
+    func pieces(width: Int) throws {
+        // Characters of 1 to 4 UTF-8 bytes, so cuts fall at every alignment.
+        let character: Character = ["a", "é", "€", "😀"][width - 1]
+        let text = String(repeating: String(character), count: 3000 / width + 7)
+        let pieces = SeedText.pieces(of: text)
+        #expect(pieces.allSatisfy { $0.count <= SeedDatagram.maxTextBytes && !$0.isEmpty })
+        #expect(pieces.allSatisfy { String(validating: $0, as: UTF8.self) != nil })
+        #expect(pieces.flatMap { $0 } == Array(text.utf8))
+    }
+
+    @Test("a grapheme cluster longer than a piece is cut between its scalars")
+    func hugeCluster() {
+        let text = "e" + String(repeating: "\u{301}", count: 700)  // one Character of 1401 bytes
+        let pieces = SeedText.pieces(of: text)
+        #expect(pieces.count == 2)
+        #expect(pieces.allSatisfy { String(validating: $0, as: UTF8.self) != nil })
+        #expect(pieces.flatMap { $0 } == Array(text.utf8))
+    }
+
+    @Test("exactly maxTextBytes is one piece; one byte more is two; empty is one empty piece")
+    func boundaries() {
+        #expect(SeedText.pieces(of: String(repeating: "x", count: SeedDatagram.maxTextBytes)).count == 1)
+        #expect(SeedText.pieces(of: String(repeating: "x", count: SeedDatagram.maxTextBytes + 1)).count == 2)
+        #expect(SeedText.pieces(of: "") == [[]])
+    }
+}
