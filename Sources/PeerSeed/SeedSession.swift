@@ -17,8 +17,9 @@ import PeerWire
 ///   be told, the line is shown and the log says it may be shown twice.
 /// - **Repairing.** The original's COUNT says *how many* of our messages arrived, never *which*, and never
 ///   counts replays, so after one loss it trails ours for ever. So counts are used as evidence only when
-///   nothing of ours can be in flight: no first transmission of ours left within `roundTripAllowance` before
-///   the count arrived. Then the count covers all `sent` messages of ours, and `sent - COUNT` of them are
+///   nothing of ours can be in flight: no first transmission of ours left within `roundTripAllowance` (twice
+///   the round trip measured from the original's own replay bursts, or 100 ms until one is seen) before the
+///   count arrived. Then the count covers all `sent` messages of ours, and `sent - COUNT` of them are
 ///   missing. Messages go missing for good, so when that deficit grows between two such counts, the new
 ///   losses are among the messages sent in between: those become suspects (a `SuspectGroup`). Each count
 ///   that still shows a deficit replays each suspect once more, fewest replays first, within the group's budget
@@ -43,12 +44,12 @@ public struct SeedSession: MessengerCore {
     var outgoing: [SeedOutgoingMessage] = []
     /// Index in `outgoing` of the first message not yet transmitted.
     var nextToSend = 0
-    /// When our latest first transmission left: a count arriving soon after may not include it.
     /// The shortest time seen between one of our first transmissions and the start of the replay burst it set
     /// off: the original answers at once, so this is the round trip, measured without any help from it.
     var measuredRoundTrip: TimeSpan?
     /// When the last replay from the original arrived, to tell where a burst starts.
     var lastReplayArrival: Instant?
+    /// When our latest first transmission left: a count arriving soon after may not include it.
     var lastFirstTransmissionAt: Instant?
     var replayQueue = FIFO<Int>()
     /// Messages the original's counts showed it may lack, by interval, that may still be replayed.
