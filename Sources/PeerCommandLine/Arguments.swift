@@ -121,9 +121,10 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
                     throw UsageError("--delay-ms must be a number of milliseconds from 0 to 60000, not \(value)")
                 }
                 options.delayMilliseconds = delay
-            case "--loss": options.loss = try reader.probability(for: flag)
-            case "--reorder": options.reorder = try reader.probability(for: flag)
-            case "--duplicate": options.duplicate = try reader.probability(for: flag)
+            // The chat's names are accepted too, so a command line can move between the two.
+            case "--loss", "--drop-rate": options.loss = try reader.probability(for: flag)
+            case "--reorder", "--reorder-rate": options.reorder = try reader.probability(for: flag)
+            case "--duplicate", "--duplicate-rate": options.duplicate = try reader.probability(for: flag)
             case "--json": options.json = true
             case "--help", "-h": return .help
             default: throw UsageError("unknown option \(flag) for peer simulate")

@@ -38,24 +38,25 @@ enum ChatCommand {
         let output = RuntimeOutput(
             deliver: { screen.show($0) }, log: { screen.log($0) },
             idle: { screen.flush() })
+        let signals = SignalHandlers { runtime.interrupt() }
+        // The banner comes first, before the protocol thread can log anything.
+        screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
+                      + "\(options.sourcePort) to \(destination)"
+                      + (options.wire == .seed ? " speaking the original clients' format (--wire seed)" : "")
+                      + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
         do {
             try runtime.start(destination: destination, output: output)
         } catch {
             terminal?.restore()
             return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
         }
-        let signals = SignalHandlers { runtime.interrupt() }
-        screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
-                      + "\(runtime.sourcePort) to \(destination)"
-                      + (options.wire == .seed ? " speaking the original clients' format (--wire seed)" : "")
-                      + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
 
         let reader = Thread {
             if let terminal {
                 while let line = terminal.readLine() {
                     guard runtime.submit(line) else { return }
                 }
-                terminal.printAbove("-- end of input: waiting for everything to be acknowledged")
+                terminal.endInput("-- end of input: waiting for everything to be acknowledged and for the other side")
             } else {
                 while let line = readLine(strippingNewline: true) {
                     guard runtime.submit(line) else { return }

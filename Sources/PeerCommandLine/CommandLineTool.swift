@@ -27,9 +27,9 @@ public enum CommandLineTool {
         }
     }
 
-    /// Prints what is wrong and the usage to stderr; returns 64.
+    /// Prints what is wrong and the short usage to stderr; returns 64.
     static func usageFailure(_ error: UsageError) -> Int32 {
-        printError("peer: \(error.message)\n\n\(Usage.text)")
+        printError("peer: \(error.message)\n\n\(Usage.synopsis)")
         return Usage.usageExitCode
     }
 

@@ -11,6 +11,7 @@ final class Terminal: Sendable {
         var line: [UInt8] = []
         var original: termios
         var restored = false
+        var inputEnded = false
     }
 
     private static let prompt = "> "
@@ -50,7 +51,16 @@ final class Terminal: Sendable {
                 emit(text + "\n")
                 return
             }
-            emit("\r\u{1B}[2K" + text + "\n" + Self.prompt + String(decoding: state.line, as: UTF8.self))
+            let prompt = state.inputEnded ? "" : Self.prompt + String(decoding: state.line, as: UTF8.self)
+            emit("\r\u{1B}[2K" + text + "\n" + prompt)
+        }
+    }
+
+    /// Input has ended: prints `text` in place of the prompt, which is not drawn again.
+    func endInput(_ text: String) {
+        state.withLock { state in
+            state.inputEnded = true
+            emit("\r\u{1B}[2K" + text + "\n")
         }
     }
 

@@ -3,7 +3,15 @@ public enum Usage {
     /// The version printed by `--version`.
     public static let version = "peer 1.0.0 (protocol PEER/1)"
 
-    /// The usage text printed by `--help` and after a usage error.
+    /// The short form printed after a usage error, under the sentence that says what is wrong.
+    public static let synopsis = """
+        usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME] [options]
+               peer demo [--drop-rate P] [--seed N]
+               peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--json]
+        Run peer --help for every option.
+        """
+
+    /// The usage text printed by `--help`.
     public static let text = """
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
@@ -32,8 +40,18 @@ public enum Usage {
           --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
           --wire peer|seed     seed: talk to one of the original classroom clients (TEXT -COUNT datagrams)
 
+        peer demo: two peers in this process on loopback, losing datagrams both ways, narrated.
+
         peer simulate runs the protocol between two endpoints on a virtual clock (no sockets) and reports
         what loss costs: transmissions and datagrams per message, latency, time until all were delivered.
+          --workload chat|bulk one message every 10 ms (default), or all queued at once
+          --messages N         how many 64-byte messages A sends (default 10000)
+          --delay-ms D         one-way delay each way (default 1)
+          --loss P             loss each way (default 0.1; --drop-rate is accepted too)
+          --reorder P          reordering each way (also --reorder-rate)
+          --duplicate P        duplication each way (also --duplicate-rate)
+          --seeds K            run seeds 1 to K and pool the results (default 10)
+          --json               one JSON object instead of a table
 
         Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
         Without a terminal on stdin, each input line is a message and stdout shows one line per

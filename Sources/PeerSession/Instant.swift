@@ -62,10 +62,11 @@ public struct TimeSpan: Comparable, Hashable, Sendable, CustomStringConvertible 
     /// The span in milliseconds, fractional.
     public var milliseconds: Double { Double(microseconds) / 1000 }
 
-    /// `1.234ms` or `2.5s`: short, for log lines.
+    /// `0.25ms`, `12.5ms` or `4.5s`: short, for people (log fields use plain milliseconds instead).
     public var description: String {
-        microseconds >= 10_000_000 || microseconds <= -10_000_000
-            ? "\(Double(microseconds / 1000) / 1000)s"
-            : "\(Double(microseconds) / 1000)ms"
+        let magnitude = abs(microseconds)
+        if magnitude >= 1_000_000 { return "\(Double(microseconds / 100_000) / 10)s" }
+        if magnitude >= 10_000 { return "\(Double(microseconds / 100) / 10)ms" }
+        return "\(Double(microseconds) / 1000)ms"
     }
 }

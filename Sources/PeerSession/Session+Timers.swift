@@ -44,12 +44,17 @@ extension Session {
         retransmitDeadline = now + min(timeout * backoff, tunables.maximumRetransmissionTimeout)
     }
 
-    /// When to send a heartbeat: a heartbeat period after the later of the last datagram heard and the last
-    /// ping sent. Never while segments are in flight: their retransmission timer probes the path instead.
+    /// When to send a heartbeat: a heartbeat period after the last datagram heard; then, while pings go
+    /// unanswered, every `unansweredPingInterval`, so that one lost ping or pong on a lossy path does not get the
+    /// other side shown as unreachable. Never while segments are in flight: their retransmission timer probes the
+    /// path instead.
     var pingDeadline: Instant? {
         guard state == .open, !pingDue, retransmitDeadline == nil else { return nil }
-        let reference = max(lastHeard ?? startedAt, lastPingSent ?? startedAt)
-        return reference + tunables.heartbeatInterval
+        let heard = lastHeard ?? startedAt
+        guard let lastPingSent, lastPingSent >= heard else { return heard + tunables.heartbeatInterval }
+        let silence = lastPingSent - heard
+        return lastPingSent + (silence < tunables.heartbeatInterval ? tunables.heartbeatInterval - silence
+                                                                   : tunables.unansweredPingInterval)
     }
 
     /// After input ended, give up once nothing has been heard for the linger time.

@@ -92,8 +92,14 @@ public struct Session: Sendable {
     public var otherName: String? { peerName }
     /// Whether the other side is currently heard from.
     public var isPeerReachable: Bool { peerReachable }
-    /// How many of this side's segments are not yet acknowledged.
+    /// How many of this side's segments are not yet acknowledged (the end-of-input segment included).
     public var unacknowledgedSegments: UInt64 { sendBuffer.nextSequence - 1 - acknowledged }
+    /// How many segments of the user's messages are not yet acknowledged: what the exit status reports. The
+    /// end-of-input segment is the protocol's business; a user who sent nothing has nothing unacknowledged.
+    public var unacknowledgedMessages: UInt64 {
+        let messageSegments = sendBuffer.nextSequence - 1 - (localFinished ? 1 : 0)
+        return messageSegments > acknowledged ? messageSegments - acknowledged : 0
+    }
     /// Whether the runtime should hand over more input now: false while a window's worth of segments waits to be
     /// sent, so a fast producer is slowed to the pace of the network and memory stays bounded.
     public var acceptsInput: Bool {
@@ -177,7 +183,7 @@ public struct Session: Sendable {
 
     mutating func close(_ reason: SessionOutcome.Reason) {
         if case .closed = state { return }
-        let outcome = SessionOutcome(everythingAcknowledged: unacknowledgedSegments == 0, reason: reason)
+        let outcome = SessionOutcome(everythingAcknowledged: unacknowledgedMessages == 0, reason: reason)
         state = .closed(outcome)
         record(.close(outcome: outcome))
     }

@@ -22,6 +22,9 @@ public struct Tunables: Sendable, Equatable {
     public var receiveWindow: UInt64 = 4096
     /// Heartbeat period while nothing is heard: slow, because idle peers should cost nearly nothing.
     public var heartbeatInterval = TimeSpan.milliseconds(1500)
+    /// After a ping goes unanswered, ping again this often until something is heard: at 30% loss each way a dozen
+    /// tries before the other side is shown as unreachable fail together about once in 6,000 silences.
+    public var unansweredPingInterval = TimeSpan.milliseconds(250)
     /// Silent heartbeat periods before the other side is shown as unreachable.
     public var silentIntervalsBeforeDown: Int64 = 3
     /// After a conversation completes, stay this many retransmission timeouts answering late datagrams

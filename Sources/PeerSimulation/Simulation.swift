@@ -44,6 +44,7 @@ public final class Simulation {
     private let tunables: Tunables
     private let linger: TimeSpan
     private var now = Instant.zero
+    private var partitions: [(start: Instant, end: Instant)] = []
     /// Called with every event either session records, if set.
     public var onEvent: ((Side, Instant, Event) -> Void)?
     /// Which event categories the sessions record (fewer is faster).
@@ -86,6 +87,11 @@ public final class Simulation {
     /// it held is lost, as with SIGKILL.
     public func restart(_ side: Side, at time: TimeSpan) {
         heap.push(time.microseconds, .restart(side))
+    }
+
+    /// Cuts both links from `at` for `duration`: everything sent in that window is lost.
+    public func partition(at time: TimeSpan, for duration: TimeSpan) {
+        partitions.append((Instant.zero + time, Instant.zero + time + duration))
     }
 
     /// Runs until both sessions have closed, nothing is left to happen, or `limit` of virtual time has passed.
@@ -176,7 +182,7 @@ public final class Simulation {
 
     /// Datagrams the link from `side` lets through now arrive at the other side.
     private func release(_ side: Side) {
-        for bytes in links[side.rawValue].due(now: now) {
+        for bytes in links[side.rawValue].due(now: now) where !partitions.contains(where: { $0.start <= now && now < $0.end }) {
             heap.push(now.microseconds, .arrival(side.other, bytes))
         }
     }

@@ -160,3 +160,44 @@ struct ImpairmentCombinationTests {
         }
     }
 }
+
+/// Reachability: a lossy but live path must not be shown as unreachable; a dead one must.
+struct ReachabilityTests {
+    @Test("two idle peers at 30% loss each way stay reachable for ten minutes")
+    func idleLossyPeersStayUp() {
+        let link = LinkConditions(delay: .milliseconds(1), loss: 0.3)
+        for seed in UInt64(1)...5 {
+            let simulation = Simulation(seed: seed, aToB: link, bToA: link, linger: .seconds(3600))
+            var downs = 0
+            simulation.onEvent = { _, _, event in if case .peerDown = event { downs += 1 } }
+            simulation.type("hello", from: .a, at: .milliseconds(5))
+            _ = simulation.run(until: .seconds(600))
+            #expect(downs == 0, "seed \(seed): shown unreachable \(downs) times")
+        }
+    }
+
+    @Test("through a partition: shown unreachable within a few heartbeat periods, back when it heals, nothing lost")
+    func partition() {
+        let simulation = Simulation(seed: 1, aToB: LinkConditions(loss: 0.1), bToA: LinkConditions(loss: 0.1),
+                                    linger: .seconds(3600))
+        var downAt: [Simulation.Side: Instant] = [:]
+        var backAt: [Simulation.Side: Instant] = [:]
+        simulation.onEvent = { side, now, event in
+            if case .peerDown = event, downAt[side] == nil { downAt[side] = now }
+            if case .peerUp(_, _, .answeredAgain) = event, backAt[side] == nil { backAt[side] = now }
+        }
+        let fromA = (0..<100).map { "line \($0)" }
+        for (index, text) in fromA.enumerated() { simulation.type(text, from: .a, at: .milliseconds(Int64(100 * index))) }
+        simulation.partition(at: .seconds(2), for: .seconds(8))
+        simulation.endInput(.a, at: .seconds(11))
+        simulation.endInput(.b, at: .seconds(11))
+        let report = simulation.run(until: .seconds(120))
+        #expect(report[.b].shown == fromA)
+        for side in Simulation.Side.allCases {
+            let down = downAt[side]?.microseconds ?? .max
+            #expect(down > TimeSpan.seconds(2).microseconds && down <= TimeSpan.seconds(8).microseconds, "\(side)")
+            let back = backAt[side]?.microseconds ?? .max
+            #expect(back >= TimeSpan.seconds(10).microseconds && back <= TimeSpan.seconds(12).microseconds, "\(side)")
+        }
+    }
+}
