@@ -21,11 +21,15 @@ let package = Package(
         .target(name: "PeerWire"),
         .target(name: "PeerSession", dependencies: ["PeerWire"]),
         .target(name: "PeerTransport"),
-        .target(name: "PeerSimulation", dependencies: ["PeerSession"]),
+        .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
-        .target(name: "PeerSeed", dependencies: ["PeerSession"]),
+        .target(name: "PeerSeed", dependencies: ["PeerSession", "PeerWire"]),
         .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation", "PeerSeed"]),
-        .target(name: "PeerCommandLine", dependencies: ["Peer"]),
+        // Every module a target imports is listed, not only reached through Peer's re-exports: SwiftPM does not
+        // always rebuild a target when a module it sees only through a re-export changes its layout.
+        .target(name: "PeerCommandLine", dependencies: [
+            "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
+        ]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
@@ -34,8 +38,10 @@ let package = Package(
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
-        .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession"]),
-        .testTarget(name: "PeerTests", dependencies: ["Peer", "PeerCommandLine"]),
+        .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire"]),
+        .testTarget(name: "PeerTests", dependencies: [
+            "Peer", "PeerCommandLine", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

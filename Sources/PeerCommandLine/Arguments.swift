@@ -1,4 +1,7 @@
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 
 /// A command line that makes no sense, with the sentence that says why.
 public struct UsageError: Error, Equatable, CustomStringConvertible {

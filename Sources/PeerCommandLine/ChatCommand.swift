@@ -1,6 +1,9 @@
 import Dispatch
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Synchronization
 
 /// `peer --source-port … --listen-port … --dest-port …`: one side of a chat, interactive or scripted.
@@ -111,11 +114,23 @@ final class Screen: Sendable {
         if let terminal {
             terminal.printAbove("\(delivery.from): \(Terminal.sanitized(delivery.text))")
         } else {
-            // One line per message on stdout, whatever the text holds.
-            let text = delivery.text.replacingOccurrences(of: "\n", with: "\\n")
-                .replacingOccurrences(of: "\r", with: "\\r")
-            stdout.write("\(delivery.from): \(text)")
+            stdout.write("\(delivery.from): \(Self.oneLine(delivery.text))")
         }
+    }
+
+    /// The text with any line breaks written as `\n` and `\r`, so a message is always exactly one line of
+    /// stdout. Almost no message has one, so the bytes are checked first and the text is returned untouched.
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 
     /// A protocol event: a friendly sentence for status changes at a terminal, a log line otherwise.

@@ -1,5 +1,8 @@
 import Glibc
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 
 /// The `peer` executable's entry point: parse, dispatch, return the exit status.
 public enum CommandLineTool {

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Synchronization
 
 /// `peer demo`: two peers in this process on loopback, losing datagrams both ways, narrated in two columns —

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 
 /// `peer simulate`: the protocol core between two endpoints on a virtual clock, pooled over seeds. A teaching
 /// tool (what does loss cost?) and the benchmark of the protocol's economy and latency.

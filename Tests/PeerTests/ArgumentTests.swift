@@ -1,5 +1,8 @@
 import Peer
 @testable import PeerCommandLine
+import PeerSession
+import PeerTransport
+import PeerWire
 import Testing
 
 /// Command-line parsing: what is accepted, what is refused and with which sentence.

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Testing
 
 /// The `peer` executable as a user runs it: two processes fed from files, and its command-line errors.

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Testing
 
 /// Two real runtimes on 127.0.0.1 with ephemeral ports: sockets, threads and the protocol together.

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Testing
 
 /// `peer --wire seed` against a literal stand-in for the original classroom client (scripts/seed-client.py).

@@ -1,5 +1,8 @@
 import Foundation
 import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
 import Synchronization
 import Testing
 
