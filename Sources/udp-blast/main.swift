@@ -1,4 +1,4 @@
-// udp-blast: the benchmark's baseline. Two processes blast small datagrams at each other over 127.0.0.1 with plain
+// udp-blast: the benchmark's baseline. One process blasts small datagrams at another over 127.0.0.1 with plain
 // sendto/recvfrom and no protocol at all, so `scripts/bench` can compare the peer's message rate with what the
 // loopback path itself delivers on the same machine.
 import Glibc
