@@ -35,6 +35,14 @@ public struct RoundTripEstimator: Sendable, Equatable {
         return min(max(raw, tunables.minimumRetransmissionTimeout), tunables.maximumRetransmissionTimeout)
     }
 
+    /// How long a replayed segment waits before it can be judged lost again: the round trip plus four times its
+    /// variation (the retransmission timeout without its floor), and at least `lossDelay`. Under load the
+    /// variation grows, and so does the wait, so reports that crossed the replay cannot set off another.
+    public var replayLossDelay: TimeSpan {
+        guard let smoothed else { return tunables.initialRetransmissionTimeout }
+        return max(lossDelay, smoothed + max(tunables.granularity, variation * 4))
+    }
+
     /// How old an unacknowledged segment must be, when a later one has arrived, before it is declared lost:
     /// 9/8 of the larger of the smoothed and latest round trip, and at least the clock granularity.
     public var lossDelay: TimeSpan {

@@ -245,6 +245,9 @@ extension Session {
         lossCheckDeadline = nil
         guard deliveredOrderMark > 0 else { return }
         let delay = roundTrip.lossDelay
+        // A segment already replayed waits longer before it can be judged lost again: under load, reports that
+        // left the other side before the replay arrived still show the hole.
+        let replayDelay = roundTrip.replayLossDelay
         var missing: [SequenceRange] = []
         var sequence = acknowledged + 1
         let last = min(reportedThrough, nextToSend - 1)
@@ -255,7 +258,7 @@ extension Session {
             guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0,
                   segment.sendOrder < deliveredOrderMark
             else { continue }
-            let lostAt = segment.lastSent + delay
+            let lostAt = segment.lastSent + (segment.transmissions > 1 ? replayDelay : delay)
             if now >= lostAt {
                 sendBuffer[sequence].queuedForResend = true
                 sendBuffer[sequence].lossReason = .count

@@ -224,6 +224,17 @@ public final class PeerRuntime: @unchecked Sendable {
 
     /// Sends what the session wants sent (minus simulated drops), shows what it delivered, logs what it decided.
     private func flush(now: Instant) {
+        // Show before acknowledging: what a datagram's count says we delivered must already be out of this
+        // process (written to stdout or the terminal), or a peer killed in between would lose lines the other
+        // side will never send again. So deliveries are handed over and flushed before any datagram leaves.
+        // Events first: "bob is here" reads better before bob's first message than after it.
+        while let event = session.pollEvent() { log(event) }
+        var delivered = false
+        while let delivery = session.pollDelivery() {
+            output?.deliver(delivery)
+            delivered = true
+        }
+        if delivered { output?.idle() }
         while let transmit = session.pollTransmit(now: now) {
             // The session's own event for this datagram (send, resend) goes first, then its fate.
             while let event = session.pollEvent() { log(event) }
@@ -246,9 +257,7 @@ public final class PeerRuntime: @unchecked Sendable {
             }
             for due in impairment.due(now: now) { send(due) }
         }
-        // Events first: "bob is here" reads better before bob's first message than after it.
         while let event = session.pollEvent() { log(event) }
-        while let delivery = session.pollDelivery() { output?.deliver(delivery) }
     }
 
     private func send(_ transmit: Transmit) {
