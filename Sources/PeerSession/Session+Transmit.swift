@@ -20,14 +20,27 @@ extension Session {
             sendBuffer[sequence].queuedForResend = false
             guard !segment.delivered else { continue }
             let transmission = segment.transmissions + 1
-            markSent(sequence, now: now)
-            statistics.replays += 1
-            var datagram = makeDatagram(.resend, segment: (sequence, segment), transmission: transmission)
-            let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
-            if isRecorded(.repair) {
-                record(.resend(sequence: sequence, transmission: transmission,
-                               reason: segment.lossReason ?? .timeout, ack: datagram.ack, bytes: bytes.count))
+            // Neighbours lost with it (a whole packed datagram, typically) go back together, as they came.
+            let (last, lengths) = packedRun(from: sequence, through: sendBuffer.nextSequence) { next in
+                next.queuedForResend && !next.delivered && next.transmissions == segment.transmissions
             }
+            var body: [UInt8] = lengths.isEmpty ? segment.body : []
+            for packed in sequence...last {
+                let replayed = sendBuffer[packed]
+                sendBuffer[packed].queuedForResend = false
+                markSent(packed, now: now)
+                statistics.replays += 1
+                if !lengths.isEmpty { body.append(contentsOf: replayed.body) }
+                if isRecorded(.repair) {
+                    record(.resend(sequence: packed, transmission: transmission,
+                                   reason: replayed.lossReason ?? .timeout, ack: count,
+                                   bytes: replayed.body.count))
+                }
+            }
+            var datagram = makeDatagram(.resend, segment: (sequence, segment), transmission: transmission)
+            datagram.lengths = lengths
+            datagram.body = body
+            let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
             return finish(Transmit(bytes: bytes, route: .freshSocket, kind: .resend, sequence: sequence))
         }
         return nil
@@ -40,20 +53,7 @@ extension Session {
         let limit = min(sendBuffer.nextSequence, acknowledged + tunables.sendWindow + 1)
         guard sequence < limit else { return nil }
         let segment = sendBuffer[sequence]
-        var last = sequence
-        var lengths: [Int] = []
-        if segment.isPackable {
-            var budget = Wire.maxSegmentBody - segment.body.count - decimalDigits(UInt64(segment.body.count)) - 6
-            while last + 1 < limit, lengths.count + 1 < Wire.maxBatch {
-                let next = sendBuffer[last + 1]
-                let cost = next.body.count + decimalDigits(UInt64(next.body.count)) + 1
-                guard next.isPackable, cost <= budget else { break }
-                budget -= cost
-                last += 1
-                if lengths.isEmpty { lengths.append(segment.body.count) }
-                lengths.append(next.body.count)
-            }
-        }
+        let (last, lengths) = packedRun(from: sequence, through: limit) { _ in true }
         nextToSend = last + 1
         var body: [UInt8] = lengths.isEmpty ? segment.body : []
         for packed in sequence...last {
@@ -109,6 +109,28 @@ extension Session {
         let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil))
         if kind == .bye, peerSaidBye { close(.completed) }
         return transmit
+    }
+
+    /// How far from `first` (exclusive `limit`) one-piece segments accepted by `include` can share a datagram
+    /// with it: the last sequence number, and every length for `lens=` (empty when it goes alone).
+    private func packedRun(
+        from first: UInt64, through limit: UInt64, where include: (OutgoingSegment) -> Bool
+    ) -> (last: UInt64, lengths: [Int]) {
+        let segment = sendBuffer[first]
+        guard segment.isPackable else { return (first, []) }
+        var last = first
+        var lengths: [Int] = []
+        var budget = Wire.maxSegmentBody - segment.body.count - decimalDigits(UInt64(segment.body.count)) - 6
+        while last + 1 < limit, lengths.count + 1 < Wire.maxBatch {
+            let next = sendBuffer[last + 1]
+            let cost = next.body.count + decimalDigits(UInt64(next.body.count)) + 1
+            guard next.isPackable, include(next), cost <= budget else { break }
+            budget -= cost
+            last += 1
+            if lengths.isEmpty { lengths.append(segment.body.count) }
+            lengths.append(next.body.count)
+        }
+        return (last, lengths)
     }
 
     /// Bookkeeping common to every datagram: it carries our count, so no bare acknowledgement is owed.

@@ -208,7 +208,8 @@ struct SessionInputTests {
         harness.expectRejected(Harness.fromBob(.ack, ack: 10), reason: "acknowledges 10 segments but only 3 were sent")
         #expect(harness.session.unacknowledgedSegments == 3)
 
-        // Nothing was acknowledged, so the retransmission timer replays each message in turn as bob counts them.
+        // Nothing was acknowledged: the retransmission timer replays the oldest; once bob counts it, the rest
+        // (sent before that replay) are judged lost and replayed, packed together.
         var replayed: [UInt64] = []
         for _ in 0..<10 where harness.session.unacknowledgedSegments > 0 {
             try harness.fireNextTimeout()
@@ -218,9 +219,10 @@ struct SessionInputTests {
                 #expect(datagram.kind == .resend)
                 #expect(datagram.transmission == 2)
                 #expect(transmit.route == .freshSocket)
-                let sequence = try #require(datagram.sequence)
-                replayed.append(sequence)
-                harness.receive(Harness.fromBob(.ack, ack: sequence))
+                let first = try #require(datagram.sequence)
+                let sequences = Array(first..<(first + UInt64(max(1, datagram.lengths.count))))
+                replayed += sequences
+                harness.receive(Harness.fromBob(.ack, ack: sequences.last ?? first))
             }
         }
         #expect(replayed == [1, 2, 3])
@@ -357,7 +359,12 @@ struct SessionInputTests {
         #expect(events.contains(.mismatch(count: 1, sent: 3, missing: missing, reason: .restart)))
         let transmits = harness.transmits()
         let resends = transmits.filter { $0.kind == .resend }
-        #expect(resends.map(\.sequence) == [2, 3])
+        let replayed = try resends.flatMap { transmit -> [UInt64] in
+            let datagram = try Wire.decode(transmit.bytes)
+            let first = datagram.sequence ?? 0
+            return Array(first..<(first + UInt64(max(1, datagram.lengths.count))))
+        }
+        #expect(replayed == [2, 3])
         #expect(resends.allSatisfy { $0.route == .freshSocket })
         for transmit in resends {
             let datagram = try Wire.decode(transmit.bytes)
