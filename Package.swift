@@ -35,10 +35,10 @@ let package = Package(
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
         // libFuzzer entry point for the decoder and the state machine; built by scripts/fuzz with -DFUZZING.
         .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
-        .testTarget(name: "PeerWireTests", dependencies: ["PeerWire"]),
+        .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
-        .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire"]),
+        .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerTests", dependencies: [
             "Peer", "PeerCommandLine", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
         ]),
