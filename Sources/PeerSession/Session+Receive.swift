@@ -181,11 +181,14 @@ extension Session {
     // MARK: Acknowledgements
 
     private mutating func processAcknowledgement(_ datagram: Datagram, now: Instant) {
-        var newestDelivered: OutgoingSegment?
+        // Only what the round-trip sample and loss detection need, not a copy of the segment and its body.
+        var newestDelivered: (sendOrder: UInt64, transmissions: Int, lastSent: Instant)?
         var progressed = false
         func noteDelivered(_ segment: OutgoingSegment) {
             progressed = true
-            if segment.sendOrder > (newestDelivered?.sendOrder ?? 0) { newestDelivered = segment }
+            if segment.sendOrder > (newestDelivered?.sendOrder ?? 0) {
+                newestDelivered = (segment.sendOrder, segment.transmissions, segment.lastSent)
+            }
         }
         if datagram.ack > acknowledged {
             var sequence = acknowledged + 1
@@ -215,6 +218,7 @@ extension Session {
         // hole an older report showed may have been filled since, by a segment a partial report leaves out.
         let listed = datagram.sack.reduce(0) { $0 + $1.count }
         let complete = datagram.sack.isEmpty || datagram.held == listed
+        let previouslyReported = reportedThrough
         reportedThrough = complete ? nextToSend - 1 : max(datagram.ack, datagram.sack.map(\.upper).max() ?? 0)
 
         if let newest = newestDelivered {
@@ -227,7 +231,9 @@ extension Session {
             backoff = 1
             retransmitDeadline = hasUndeliveredInFlight ? now + roundTrip.retransmissionTimeout : nil
         }
-        detectLosses(now: now)
+        // A report that changes nothing (a repeated acknowledgement, a pong) cannot show a new loss, and the
+        // time-based ones are already waiting on `lossCheckDeadline`: skip the scan of the window.
+        if progressed || reportedThrough != previouslyReported { detectLosses(now: now) }
     }
 
     var hasUndeliveredInFlight: Bool {
