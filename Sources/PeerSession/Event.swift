@@ -30,6 +30,9 @@ public enum Event: Sendable, Equatable {
     case peerUp(name: String, session: SessionID, reason: PeerUpReason)
     /// Nothing heard from the other side for `silentFor`: shown as unreachable.
     case peerDown(silentFor: TimeSpan)
+    /// A run other than the current one claims to be the other side `name` (a restart, or a forgery): a PING
+    /// addressed to it asks it to prove it is at the destination address. Nothing it says counts until it answers.
+    case challenge(name: String, session: SessionID)
     /// A datagram was refused; `reason` says exactly why. Nothing it claimed was acted on.
     case reject(reason: String, bytes: Int)
     /// One side's input ended after `segments` segments.
@@ -65,6 +68,7 @@ public enum Event: Sendable, Equatable {
         case .pong: "pong"
         case .peerUp: "peer-up"
         case .peerDown: "peer-down"
+        case .challenge: "challenge"
         case .reject: "reject"
         case .finish: "finish"
         case .close: "close"
@@ -85,7 +89,7 @@ public enum Event: Sendable, Equatable {
         case .deliver, .hold: .message
         case .ping, .pong: .heartbeat
         case .resend, .duplicate, .mismatch, .drop, .reject, .socketError, .note: .repair
-        case .peerUp, .peerDown, .finish, .close: .status
+        case .peerUp, .peerDown, .finish, .close, .challenge: .status
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
     }
@@ -145,6 +149,8 @@ public enum Event: Sendable, Equatable {
             return fields
         case .peerDown(let silentFor):
             return [("silent_ms", .milliseconds(silentFor))]
+        case .challenge(let name, let session):
+            return [("name", .text(name)), ("claimed", .text(session.description))]
         case .reject(let reason, let bytes):
             return [("reason", .text(reason)), ("bytes", .integer(Int64(bytes)))]
         case .finish(let side, let segments):

@@ -14,21 +14,33 @@ extension Session {
         do {
             datagram = try Wire.decode(bytes)
         } catch {
-            reject(error.description, bytes: bytes.count)
+            reject(.malformed, error.description, bytes: bytes.count)
             return
         }
-        // Every check comes before any change: a refused datagram must leave no trace but the reject.
-        guard let run = classifyRun(of: datagram, bytes: bytes.count) else { return }
-        guard validate(datagram, bytes: bytes.count, freshReceiver: run != .current) else { return }
+        // Every check comes before any change: a refused datagram must leave no trace but the reject (and, for a
+        // run that claims to replace the current one, a challenge it must answer before anything it says counts).
+        guard checkOrigin(datagram, bytes: bytes.count, now: now),
+              let run = classifyRun(of: datagram, bytes: bytes.count, now: now)
+        else { return }
+        // Its count and report are about one run of ours; only one naming this run may move what we consider
+        // delivered (a delayed acknowledgement of our previous run's segments says nothing of this run's).
+        let countsOurRun = datagram.to == configuration.sessionID
+        guard validate(datagram, bytes: bytes.count, countsOurRun: countsOurRun,
+                       freshReceiver: run != .current || !resumed)
+        else { return }
         switch run {
         case .current: break
-        case .first: peer = datagram.session
-        case .newer(let previous):
-            peer = datagram.session
+        case .first:
+            adopt(datagram.session)
+            // Ask it for a PONG at once: the proof that it is really at the destination address.
+            pingDue = true
+        case .proven(let previous):
+            adopt(datagram.session)
             peerRestarted(previous: previous, datagram: datagram, now: now)
         }
 
         statistics.datagramsReceived += 1
+        if !peerProven { replyAllowance += tunables.amplificationFactor * bytes.count }
         if isRecorded(datagram.kind.carriesSegment || datagram.kind == .bye ? .message : .heartbeat),
            datagram.kind != .ping, datagram.kind != .pong {
             record(.receive(kind: datagram.kind, sequence: datagram.sequence, segments: datagram.segmentCount,
@@ -37,7 +49,7 @@ extension Session {
         }
         noteHeard(from: datagram, now: now)
         resume(from: datagram.base)
-        processAcknowledgement(datagram, now: now)
+        if countsOurRun { processAcknowledgement(datagram, now: now) }
 
         switch datagram.kind {
         case .data, .resend:
@@ -48,19 +60,26 @@ extension Session {
             } else {
                 var start = 0
                 for (offset, length) in datagram.lengths.enumerated() {
-                    let body = Array(datagram.body[start..<(start + length)])  // the decoder checked the lengths
-                    start += length
-                    acceptSegment(sequence + UInt64(offset), HeldSegment(body: body, fragment: nil, isEnd: false))
+                    let end = start + length
+                    guard end <= datagram.body.count else { break }  // the decoder checked; never trap regardless
+                    acceptSegment(sequence + UInt64(offset),
+                                  HeldSegment(body: Array(datagram.body[start..<end]), fragment: nil, isEnd: false))
+                    start = end
                 }
             }
         case .ping:
             record(.ping(direction: .incoming, ack: datagram.ack))
-            pongEcho = datagram.timestamp
+            if let timestamp = datagram.timestamp { pendingPong = PendingPong(echo: timestamp, to: datagram.session) }
         case .pong:
+            // Only a PONG answering a PING of ours that is still waiting measures anything, and the sample is the
+            // time since that PING left: a forged or repeated PONG cannot stretch the round trip.
             var sample: TimeSpan?
-            if let echo = datagram.echo, echo <= UInt64(max(0, now.microseconds)) {
-                sample = now - Instant(microseconds: Int64(echo))
+            if let echo = datagram.echo, let sentAt = takeAnsweredPing(echo: echo, session: datagram.session) {
+                peerProven = true
+                replyAllowance = 0
+                sample = now - sentAt
                 if let sample { roundTrip.add(sample) }
+                statistics.smoothedRoundTrip = roundTrip.smoothed
             }
             record(.pong(direction: .incoming, ack: datagram.ack, roundTrip: sample))
         case .bye:
@@ -71,31 +90,14 @@ extension Session {
         afterInput(kind: datagram.kind, now: now)
     }
 
-    private mutating func reject(_ reason: String, bytes: Int) {
-        statistics.rejected += 1
-        record(.reject(reason: reason, bytes: bytes))
-    }
-
-    /// How a datagram's run relates to the one we talk to.
-    private enum RunRelation: Equatable {
-        /// The run we already talk to.
-        case current
-        /// The first run we hear from.
-        case first
-        /// A later run than `previous`: the other side restarted.
-        case newer(previous: SessionID)
-    }
-
-    /// Which run sent the datagram; nil (and a reject) for an earlier run's late datagram.
-    private mutating func classifyRun(of datagram: Datagram, bytes: Int) -> RunRelation? {
-        guard let current = peer else { return .first }
-        if datagram.session == current { return .current }
-        if datagram.session < current {
-            reject("datagram from an earlier run of the peer (sid \(datagram.session), current \(current))",
-                   bytes: bytes)
-            return nil
-        }
-        return .newer(previous: current)
+    /// Starts talking to `session`: nothing of its is delivered yet, and our receive side resumes at its `base`.
+    private mutating func adopt(_ session: SessionID) {
+        peer = session
+        peerProven = false
+        replyAllowance = 0
+        resumed = false
+        if claimant?.session == session { claimant = nil }
+        if challengeTo == session { challengeTo = nil }
     }
 
     /// A new run of the other side knows nothing: forget what we held of the old run, and send again every
@@ -133,25 +135,39 @@ extension Session {
         backoff = 1
     }
 
-    /// A count above what we sent, or a report of holding segments we never sent, is forged or corrupt: acting on
-    /// it would make us forget messages the other side never received. A segment too far ahead would need more
-    /// memory than the window allows. Checks only; changes nothing but the reject counter.
-    /// `freshReceiver`: the datagram starts a new run, so our receive state would start over at its `base`.
-    private mutating func validate(_ datagram: Datagram, bytes: Int, freshReceiver: Bool) -> Bool {
+    /// Refuses numbers no honest peer can send: a count above what we sent, or a report of holding segments we
+    /// never sent (acting on either would make us forget messages the other side never received); a segment
+    /// beyond the receive window (it would need more memory than the window allows); a `base` further ahead of
+    /// our count than the other side could have got within its window. Checks only; changes nothing but the
+    /// reject counter. `countsOurRun`: the datagram's count is about this run of ours. `freshReceiver`: our
+    /// receive side takes its starting point from this datagram's `base`, whatever it is.
+    private mutating func validate(
+        _ datagram: Datagram, bytes: Int, countsOurRun: Bool, freshReceiver: Bool
+    ) -> Bool {
         let sent = nextToSend - 1
-        if datagram.ack > sent {
-            reject("acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
+        if countsOurRun, datagram.ack > sent {
+            reject(.impossible, "acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
             return false
         }
-        if let highest = datagram.sack.map(\.upper).max(), highest > sent {
-            reject("reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
+        if countsOurRun, let highest = datagram.sack.map(\.upper).max(), highest > sent {
+            reject(.impossible, "reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
+            return false
+        }
+        // Once resumed, `base` moves only as the other side's count of our segments does — which an earlier run of
+        // ours may have pushed further than we know, but never by more than the window: a larger jump is forged.
+        if !freshReceiver, datagram.base > expected, datagram.base - expected > window.capacity {
+            reject(.impossible, "base \(datagram.base) jumps past what could have been sent (count \(count), "
+                   + "window \(window.capacity))", bytes: bytes)
             return false
         }
         let resumeAt = freshReceiver ? datagram.base : max(expected, datagram.base)
-        if let first = datagram.sequence, first + UInt64(max(1, datagram.segmentCount)) - 1 >= resumeAt + window.capacity {
-            let sequence = first + UInt64(max(1, datagram.segmentCount)) - 1
-            reject("segment \(sequence) is beyond the receive window (expecting \(resumeAt))", bytes: bytes)
-            return false
+        if let first = datagram.sequence {
+            let last = first + UInt64(max(1, datagram.segmentCount)) - 1
+            if last >= resumeAt + window.capacity {
+                reject(.impossible, "segment \(last) is beyond the receive window (expecting \(resumeAt))",
+                       bytes: bytes)
+                return false
+            }
         }
         return true
     }
@@ -171,6 +187,7 @@ extension Session {
 
     /// The other side holds nothing below `base`: a fresh run of ours starts its count there.
     private mutating func resume(from base: UInt64) {
+        resumed = true
         guard base > expected else { return }
         window.discard(below: base)
         reassembly.removeAll()
@@ -322,7 +339,7 @@ extension Session {
             if reassemblyNext > 1 { abandonReassembly(at: sequence) }
             reassemblyCount = fragment.count
         } else if fragment.index != reassemblyNext || fragment.count != reassemblyCount {
-            reject("fragment \(fragment) of segment \(sequence) does not continue the message being reassembled",
+            reject(.message, "fragment \(fragment) of segment \(sequence) does not continue the message being reassembled",
                    bytes: segment.body.count)
             reassembly.removeAll()
             reassemblyNext = 1
@@ -335,14 +352,14 @@ extension Session {
         reassembly.removeAll()
         reassemblyNext = 1
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            reject("message ending at segment \(sequence) is not valid UTF-8", bytes: bytes.count)
+            reject(.message, "message ending at segment \(sequence) is not valid UTF-8", bytes: bytes.count)
             return
         }
         hand(text, sequence: sequence, bytes: bytes.count)
     }
 
     private mutating func abandonReassembly(at sequence: UInt64) {
-        reject("message cut short before segment \(sequence): \(reassemblyNext - 1) of \(reassemblyCount) pieces",
+        reject(.message, "message cut short before segment \(sequence): \(reassemblyNext - 1) of \(reassemblyCount) pieces",
                bytes: reassembly.count)
         reassembly.removeAll()
         reassemblyNext = 1

@@ -55,9 +55,23 @@ public struct Session: Sendable {
     var peerFinished = false
     var peerSaidBye = false
 
+    // MARK: Proving runs (Session+Runs.swift)
+    /// The current run answered one of our PINGs: it is really at the destination address.
+    var peerProven = false
+    /// Bytes we may still send in reply to the current run while it is unproven.
+    var replyAllowance = 0
+    /// Our receive side has taken its starting point from the current run's `base`.
+    var resumed = false
+    var outstandingPings: [OutstandingPing] = []
+    var claimant: Claimant?
+    /// A challenge to send: a PING addressed to this claimed run.
+    var challengeTo: SessionID?
+    var lastChallengeSent: Instant?
+
     // MARK: Control
     var ackPending = false
-    var pongEcho: UInt64?
+    /// A PONG owed: the `ts` to echo and the run that pinged.
+    var pendingPong: PendingPong?
     var pingDue = false
     var byePending = false
     var startedAt: Instant
@@ -93,7 +107,10 @@ public struct Session: Sendable {
     /// Whether the other side is currently heard from.
     public var isPeerReachable: Bool { peerReachable }
     /// How many of this side's segments are not yet acknowledged (the end-of-input segment included).
-    public var unacknowledgedSegments: UInt64 { sendBuffer.nextSequence - 1 - acknowledged }
+    public var unacknowledgedSegments: UInt64 {
+        let sent = sendBuffer.nextSequence - 1
+        return sent > acknowledged ? sent - acknowledged : 0
+    }
     /// How many segments of the user's messages are not yet acknowledged: what the exit status reports. The
     /// end-of-input segment is the protocol's business; a user who sent nothing has nothing unacknowledged.
     public var unacknowledgedMessages: UInt64 {
@@ -179,6 +196,12 @@ public struct Session: Sendable {
 
     mutating func record(_ event: Event) {
         if isRecorded(event.category) { events.push(event) }
+    }
+
+    /// Refuses a datagram: counted, and logged with `reason`. Nothing it claimed is acted on.
+    mutating func reject(_ code: RejectCode, _ reason: String, bytes: Int) {
+        statistics.rejected += 1
+        record(.reject(reason: reason, bytes: bytes))
     }
 
     mutating func close(_ reason: SessionOutcome.Reason) {

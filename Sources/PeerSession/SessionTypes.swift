@@ -10,13 +10,19 @@ public struct SessionConfiguration: Sendable {
     public var linger: TimeSpan
     /// Timers and limits.
     public var tunables: Tunables
+    /// Random bits drawn for this run: they make our PING timestamps unguessable, so only the process at the
+    /// destination address, which receives them, can answer one (the proof a restarted run must give). The
+    /// runtime draws them from the system's generator; the default, derived from the identity, is for tests.
+    public var entropy: UInt64
 
     /// Collects the configuration.
-    public init(name: String, sessionID: SessionID, linger: TimeSpan = .seconds(5), tunables: Tunables = .standard) {
+    public init(name: String, sessionID: SessionID, linger: TimeSpan = .seconds(5), tunables: Tunables = .standard,
+                entropy: UInt64? = nil) {
         self.name = name
         self.sessionID = sessionID
         self.linger = linger
         self.tunables = tunables
+        self.entropy = entropy ?? (sessionID.rawValue &* 0x9E37_79B9_7F4A_7C15)
     }
 }
 
@@ -134,6 +140,10 @@ public struct SessionStatistics: Sendable, Equatable {
     public var duplicates = 0
     /// Datagrams refused.
     public var rejected = 0
+    /// Replies not sent to an unproven run because they would have exceeded 3× what it sent.
+    public var repliesWithheld = 0
+    /// PINGs sent to a run that claimed to replace the current one, asking it to prove it.
+    public var challenges = 0
     /// Segments the other side has acknowledged.
     public var acknowledged: UInt64 = 0
     /// The smoothed round-trip time, if measured.
@@ -141,4 +151,32 @@ public struct SessionStatistics: Sendable, Equatable {
 
     /// All counters at zero.
     public init() {}
+}
+
+/// A PONG owed to a run that pinged us.
+struct PendingPong: Sendable {
+    /// The PING's `ts`.
+    var echo: UInt64
+    /// The run that sent it.
+    var to: SessionID
+}
+
+/// Why a datagram was refused, as a short stable word: what the log aggregates repeated rejects by.
+public enum RejectCode: String, Sendable, CaseIterable {
+    /// Not a well-formed datagram of this protocol.
+    case malformed
+    /// Carries our own session identity: one of our datagrams sent back to us.
+    case reflected
+    /// Its session identity claims a start time far in our future.
+    case future
+    /// A PING addressed to another run of ours.
+    case otherRun = "other-run"
+    /// From an earlier run of the other side.
+    case earlierRun = "earlier-run"
+    /// From a run that claims to replace the current one and has not proven it.
+    case unproven
+    /// Its numbers are impossible: acknowledges what was never sent, or jumps past the window.
+    case impossible
+    /// A message that could not be put together (cut short, or not UTF-8).
+    case message
 }

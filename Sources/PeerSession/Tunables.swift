@@ -35,6 +35,21 @@ public struct Tunables: Sendable, Equatable {
     public var goodbyeRepeats = 4
     /// The shortest such wait.
     public var closeQuietMinimum = TimeSpan.seconds(1)
+    /// A session identity holds its run's start time; one claiming to start further than this in our future is
+    /// refused, since it would make every genuine later run of that peer look like an earlier one. Generous, for
+    /// clocks that disagree.
+    public var futureSessionTolerance = TimeSpan.seconds(300)
+    /// Until a run has proven itself, everything sent in reply to it stays within this many times the bytes it
+    /// sent (QUIC's anti-amplification limit), so a forged datagram cannot turn us into an amplifier.
+    public var amplificationFactor = 3
+    /// A run claiming to replace the current one is challenged at most this often...
+    public var challengeRepeatInterval = TimeSpan.milliseconds(250)
+    /// ...and challenges to all such runs leave at least this far apart, so a flood of forged claims costs at
+    /// most a hundred small PINGs a second.
+    public var challengeSpacing = TimeSpan.milliseconds(10)
+    /// PINGs remembered while they wait for their PONG (2 s of unanswered pings at their fastest pace); a PONG
+    /// answering none of them measures nothing and proves nothing.
+    public var maxOutstandingPings = 8
 
     /// The defaults.
     public init() {}

@@ -11,6 +11,9 @@ public struct Datagram: Equatable, Sendable {
     public var from: String
     /// The sender's run.
     public var session: SessionID
+    /// The receiver's run as the sender knows it: `ack`, `sack` and `held` count that run's segments, and a PING
+    /// naming another run is not for this one. Nil until the sender has heard from any run of the receiver.
+    public var to: SessionID?
     /// How many of the receiver's segments the sender has delivered in order: a cumulative acknowledgement.
     public var ack: UInt64
     /// Runs of the receiver's segments above `ack` that the sender already holds (at most `Wire.maxSackRanges`).
@@ -45,7 +48,8 @@ public struct Datagram: Equatable, Sendable {
 
     /// Creates a datagram; the codec checks the combination of fields when it encodes or decodes.
     public init(
-        kind: DatagramKind, from: String, session: SessionID, ack: UInt64, sack: [SequenceRange] = [],
+        kind: DatagramKind, from: String, session: SessionID, to: SessionID? = nil, ack: UInt64,
+        sack: [SequenceRange] = [],
         held: UInt64? = nil, base: UInt64, fin: Bool = false, sequence: UInt64? = nil, fragment: Fragment? = nil,
         transmission: Int? = nil, timestamp: UInt64? = nil, echo: UInt64? = nil, lengths: [Int] = [],
         body: [UInt8] = []
@@ -53,6 +57,7 @@ public struct Datagram: Equatable, Sendable {
         self.kind = kind
         self.from = from
         self.session = session
+        self.to = to
         self.ack = ack
         self.sack = sack
         self.held = held

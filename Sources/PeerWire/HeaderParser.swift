@@ -29,6 +29,7 @@ struct HeaderParser {
 
         var from: String?
         var session: SessionID?
+        var to: SessionID?
         var ack: UInt64?
         var sack: [SequenceRange]?
         var base: UInt64?
@@ -57,6 +58,9 @@ struct HeaderParser {
             case "sid":
                 guard session == nil else { throw .duplicateField(key) }
                 session = SessionID(rawValue: try Self.hex(value, key: key))
+            case "to":
+                guard to == nil else { throw .duplicateField(key) }
+                to = SessionID(rawValue: try Self.hex(value, key: key))
             case "ack": try Self.store(Self.decimal(value, key: key), in: &ack, key: key)
             case "base": try Self.store(Self.decimal(value, key: key), in: &base, key: key)
             case "held": try Self.store(Self.decimal(value, key: key), in: &held, key: key)
@@ -133,7 +137,7 @@ struct HeaderParser {
         if let held, held < (sack ?? []).reduce(0, { $0 + $1.count }) { throw .outOfRange("held") }
 
         return Datagram(
-            kind: kind, from: from, session: session, ack: ack, sack: sack ?? [], held: held, base: base, fin: fin != nil,
+            kind: kind, from: from, session: session, to: to, ack: ack, sack: sack ?? [], held: held, base: base, fin: fin != nil,
             sequence: sequence, fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo,
             lengths: lengths ?? [], body: Array(body))
     }

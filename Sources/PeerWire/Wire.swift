@@ -11,7 +11,7 @@ public enum Wire {
     public static let version = "PEER/1"
     /// No datagram is larger than this; the sender splits longer messages so every datagram fits.
     public static let maxDatagramBytes = 1200
-    /// Bytes of message text per segment. A header without `sack` runs is at most 166 bytes even with every
+    /// Bytes of message text per segment. A header without `sack` runs is at most 186 bytes even with every
     /// number at its widest and a 32-byte name, so a full segment always fits; `sack` runs are added only as far
     /// as the rest of `maxDatagramBytes` allows.
     public static let maxSegmentBody = 1000
@@ -55,6 +55,10 @@ public enum Wire {
         buffer.append(contentsOf: datagram.from.utf8)
         buffer.appendField("sid")
         buffer.appendHex16(datagram.session.rawValue)
+        if let to = datagram.to {
+            buffer.appendField("to")
+            buffer.appendHex16(to.rawValue)
+        }
         if let sequence = datagram.sequence {
             buffer.appendField("seq")
             buffer.appendDecimal(sequence)

@@ -4,18 +4,23 @@ import PeerWire
 import Testing
 
 /// One `Session` ("alice") driven by hand on a virtual clock, fed datagrams crafted to come from its peer "bob".
-private struct Harness {
+struct Harness {
     static let alice = SessionID(rawValue: 0xA_0000)
     static let bob = SessionID(rawValue: 0x10000)
 
     var session: Session
     var now = Instant(microseconds: 1_000_000)
 
-    /// A fresh session; unless `keepStartPing`, its opening PING is sent and the start-up events drained.
-    init(keepStartPing: Bool = false) {
+    /// A fresh session; unless `keepStartPing`, its opening PING is sent and the start-up events drained. Unless
+    /// `strangers`, bob then answers that PING, so he is the proven other side before the test begins.
+    init(keepStartPing: Bool = false, strangers: Bool = false) {
         session = Session(configuration: SessionConfiguration(name: "alice", sessionID: Self.alice), now: now)
         if !keepStartPing {
-            _ = transmits()
+            let ping = transmits().compactMap { try? Wire.decode($0.bytes) }.first { $0.kind == .ping }
+            if !strangers, let token = ping?.timestamp {
+                receive(Self.fromBob(.pong, echo: token))
+                _ = transmits()
+            }
             _ = events()
         }
     }
@@ -25,10 +30,10 @@ private struct Harness {
     static func fromBob(
         _ kind: DatagramKind, sequence: UInt64? = nil, ack: UInt64 = 0, sack: [SequenceRange] = [], base: UInt64 = 1,
         fin: Bool = false, fragment: Fragment? = nil, transmission: Int? = nil, timestamp: UInt64? = nil,
-        echo: UInt64? = nil, body: [UInt8] = [], session: SessionID = bob
+        echo: UInt64? = nil, body: [UInt8] = [], session: SessionID = bob, to: SessionID? = alice
     ) -> [UInt8] {
         Wire.encode(Datagram(
-            kind: kind, from: "bob", session: session, ack: ack, sack: sack, base: base, fin: fin, sequence: sequence,
+            kind: kind, from: "bob", session: session, to: to, ack: ack, sack: sack, base: base, fin: fin, sequence: sequence,
             fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo, body: body))
     }
 
@@ -126,7 +131,7 @@ private struct Harness {
     }
 }
 
-private func rejectReasons(_ events: [Event]) -> [String] {
+func rejectReasons(_ events: [Event]) -> [String] {
     events.compactMap { event in
         if case .reject(let reason, _) = event { reason } else { nil }
     }
@@ -172,7 +177,7 @@ struct SessionInputTests {
 
     @Test("undecodable datagrams are rejected and change nothing", arguments: undecodable)
     func undecodableRejected(input: Undecodable) throws {
-        var harness = Harness()
+        var harness = Harness(strangers: true)
         harness.expectRejected(input.bytes, reason: input.reason)
         #expect(harness.session.otherName == nil)
         try harness.expectConversationWorks()
@@ -351,8 +356,19 @@ struct SessionInputTests {
         _ = harness.transmits()
         _ = harness.events()
 
+        // A later run says hello. It is not believed until it answers a PING sent to it at bob's address: until
+        // then nothing changes, except that its PING, which names alice, is answered (with a count of 0).
         let later = SessionID(rawValue: Harness.bob.rawValue + 0x10000)
         harness.receive(Harness.fromBob(.ping, timestamp: 42, session: later))
+        #expect(harness.events().contains(.challenge(name: "bob", session: later)))
+        let replies = try harness.sent()
+        #expect(replies.map(\.kind) == [.pong, .ping])
+        #expect(replies.allSatisfy { $0.to == later && $0.ack == 0 })
+        #expect(replies.first?.echo == 42)
+        let challenge = try #require(replies.last?.timestamp)
+        #expect(harness.session.unacknowledgedSegments == 2)
+
+        harness.receive(Harness.fromBob(.pong, echo: challenge, session: later))
         let events = harness.events()
         #expect(events.contains(.peerUp(name: "bob", session: later, reason: .restarted(previous: Harness.bob))))
         let missing = [SequenceRange(single: 2), SequenceRange(single: 3)]
@@ -372,8 +388,7 @@ struct SessionInputTests {
             #expect(datagram.ack == 0)  // the new run's segments start again from 1
             #expect(datagram.base == 2)
         }
-        #expect(try transmits.map { try Wire.decode($0.bytes) }.last { $0.kind == .pong }?.echo == 42)
-        #expect(harness.session.statistics.rejected == 0)
+        #expect(harness.session.statistics.rejected == 1)  // the unproven PING
 
         // The new run's messages count from 1 again; the old run is now stale.
         harness.receive(Harness.data(1, "after the restart", session: later))
@@ -502,8 +517,9 @@ struct SessionInputTests {
         #expect(transmit.route == .sendSocket)
         let datagram = try Wire.decode(transmit.bytes)
         #expect(datagram == Datagram(
-            kind: .ping, from: "alice", session: Harness.alice, ack: 0, base: 1,
-            timestamp: UInt64(harness.now.microseconds)))
+            kind: .ping, from: "alice", session: Harness.alice, ack: 0, base: 1, timestamp: datagram.timestamp))
+        // Its timestamp is not the clock: a secret offset makes it unguessable, so an answer proves receipt.
+        #expect(datagram.timestamp != UInt64(harness.now.microseconds))
     }
 
     @Test("a PING from the peer is answered with a PONG echoing its timestamp",
@@ -513,7 +529,8 @@ struct SessionInputTests {
         harness.receive(Harness.fromBob(.ping, timestamp: timestamp))
         let sent = try harness.sent()
         #expect(sent == [
-            Datagram(kind: .pong, from: "alice", session: Harness.alice, ack: 0, base: 1, echo: timestamp),
+            Datagram(kind: .pong, from: "alice", session: Harness.alice, to: Harness.bob, ack: 0, base: 1,
+                     echo: timestamp),
         ])
         #expect(harness.events().contains(.ping(direction: .incoming, ack: 0)))
     }
@@ -523,11 +540,14 @@ struct SessionInputTests {
     @Test("with huge counts and many held runs, every datagram still fits")
     func datagramsFitAtHugeCounts() throws {
         let name = String(repeating: "n", count: Wire.maxNameBytes)
-        var session = Session(
-            configuration: SessionConfiguration(name: name, sessionID: SessionID(rawValue: .max)), now: .zero)
+        let identity = SessionID(rawValue: .max)
+        var session = Session(configuration: SessionConfiguration(name: name, sessionID: identity), now: .zero)
         let base: UInt64 = (1 << 53) - 4096
         var now = Instant.zero
         var datagrams: [Datagram] = []
+        // Bob answers the opening PING: proven, he gets full-size acknowledgements.
+        let ping = try #require(session.pollTransmit(now: now).map { try Wire.decode($0.bytes) })
+        session.receive(Harness.fromBob(.pong, base: base, echo: ping.timestamp, to: identity), now: now)
         func drain() throws {
             while let transmit = session.pollTransmit(now: now) {
                 #expect(transmit.bytes.count <= Wire.maxDatagramBytes)
@@ -538,7 +558,9 @@ struct SessionInputTests {
         // acknowledges each arrival.
         for run in UInt64(0)..<100 {
             for sequence in [base + 1 + 3 * run, base + 2 + 3 * run] {
-                session.receive(Harness.fromBob(.data, sequence: sequence, base: base, body: Array("x".utf8)), now: now)
+                session.receive(
+                    Harness.fromBob(.data, sequence: sequence, base: base, body: Array("x".utf8), to: identity),
+                    now: now)
                 try drain()
             }
         }

@@ -6,7 +6,8 @@ import Testing
 struct SessionRegressionTests {
     private func bytes(_ kind: DatagramKind, sid: UInt64, seq: UInt64? = nil, ack: UInt64 = 0,
                        frag: Fragment? = nil, body: String = "") -> [UInt8] {
-        Wire.encode(Datagram(kind: kind, from: "bob", session: SessionID(rawValue: sid), ack: ack, base: 1,
+        Wire.encode(Datagram(kind: kind, from: "bob", session: SessionID(rawValue: sid),
+                             to: SessionID(rawValue: 0xA0000), ack: ack, base: 1,
                              sequence: seq, fragment: frag, body: Array(body.utf8)))
     }
 
@@ -18,7 +19,7 @@ struct SessionRegressionTests {
     @Test("a rejected first datagram does not adopt its sender's run")
     func strayFirstDatagram() {
         var session = alice()
-        session.receive(bytes(.ack, sid: 0xFFFF_FFFF, ack: 5), now: .zero)  // impossible count: rejected
+        session.receive(bytes(.ack, sid: 0xFFFF, ack: 5), now: .zero)  // impossible count: rejected
         #expect(session.statistics.rejected == 1)
         session.receive(bytes(.data, sid: 0x10000, seq: 1, body: "hello"), now: .zero)
         #expect(session.pollDelivery()?.text == "hello")

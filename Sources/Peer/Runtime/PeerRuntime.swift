@@ -50,7 +50,7 @@ public final class PeerRuntime: @unchecked Sendable {
         impairment = ImpairmentStage(impairments: configuration.impairments, seed: configuration.seed)
         let sessionConfiguration = SessionConfiguration(
             name: configuration.name, sessionID: sessionID, linger: configuration.linger,
-            tunables: configuration.tunables)
+            tunables: configuration.tunables, entropy: UInt64.random(in: 0...UInt64.max, using: &entropy))
         switch configuration.wire {
         case .peer:
             session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
