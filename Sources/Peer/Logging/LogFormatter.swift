@@ -14,7 +14,7 @@ public enum LogFormatter {
     /// `HH:MM:SS.mmm name#sess event key=value …` in local time; values with spaces are quoted.
     public static func textLine(_ record: LogRecord) -> String {
         var line = clockTime(record.wallMicroseconds)
-        line += " \(SafeText.visible(record.name))#\(record.session.short) \(record.event.name)"
+        line += " \(textValue(.text(record.name)))#\(record.session.short) \(record.event.name)"
         for (key, value) in record.event.fields {
             line += " \(key)=\(textValue(value))"
         }
