@@ -73,7 +73,7 @@ enum ChatCommand {
         withExtendedLifetime(signals) {}
         terminal?.restore()
         screen.flush()
-        CommandLineTool.printError(summary.line)
+        CommandLineTool.printError(SafeText.visible(summary.line))
         return summary.outcome.everythingAcknowledged ? 0 : 1
     }
 }
@@ -109,28 +109,15 @@ final class Screen: Sendable {
         self.logToTerminal = logToTerminal
     }
 
-    /// A delivered message: `NAME: text`, one line.
+    /// A delivered message: `NAME: text`, one line, with every control and bidirectional character shown as a
+    /// visible escape (`SafeText.visible`), so a message can neither break the line nor steer the terminal.
     func show(_ delivery: Delivery) {
+        let line = SafeText.visible("\(delivery.from): \(delivery.text)")
         if let terminal {
-            terminal.printAbove("\(delivery.from): \(Terminal.sanitized(delivery.text))")
+            terminal.printAbove(line)
         } else {
-            stdout.write("\(delivery.from): \(Self.oneLine(delivery.text))")
+            stdout.write(line)
         }
-    }
-
-    /// The text with any line breaks written as `\n` and `\r`, so a message is always exactly one line of
-    /// stdout. Almost no message has one, so the bytes are checked first and the text is returned untouched.
-    static func oneLine(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return text }
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 
     /// A protocol event: a friendly sentence for status changes at a terminal, a log line otherwise.
@@ -139,22 +126,23 @@ final class Screen: Sendable {
         let sentence = Self.sentence(for: record.event, peer: peerName.withLock { $0 })
         if logToTerminal, let terminal {
             if let sentence {
-                terminal.printAbove(sentence)
+                terminal.printAbove(SafeText.visible(sentence))
             } else if record.event.category != .status {
                 terminal.printAbove("  · " + LogFormatter.line(record, format: logFormat))
             }
             return
         }
         logWriter.write(LogFormatter.line(record, format: logFormat))
-        if let terminal, let sentence { terminal.printAbove(sentence) }
+        if let terminal, let sentence { terminal.printAbove(SafeText.visible(sentence)) }
     }
 
-    /// A line for the person: above the prompt, or on stderr.
+    /// A line for the person, above the prompt or on stderr, with any control character shown visibly.
     func status(_ text: String) {
+        let line = SafeText.visible(text)
         if let terminal {
-            terminal.printAbove(text)
+            terminal.printAbove(line)
         } else {
-            CommandLineTool.printError(text)
+            CommandLineTool.printError(line)
         }
     }
 

@@ -50,9 +50,9 @@ enum DemoCommand {
             let me = names[index]
             let other = runtimes[1 - index]
             let output = RuntimeOutput(
-                deliver: { printer.columns("\($0.from) → \(me): \($0.text)", "") },
+                deliver: { printer.columns(SafeText.visible("\($0.from) → \(me): \($0.text)"), "") },
                 log: { record in
-                    if let story = DemoPrinter.story(record) { printer.columns("", story) }
+                    if let story = DemoPrinter.story(record) { printer.columns("", SafeText.visible(story)) }
                 })
             do {
                 try runtime.start(destination: .loopback(.ipv4, port: other.listenPort), output: output)
@@ -67,7 +67,7 @@ enum DemoCommand {
         for runtime in runtimes { runtime.finishInput() }
         let summaries = runtimes.map { $0.wait() }
         printer.line("")
-        for summary in summaries { printer.line(summary.line) }
+        for summary in summaries { printer.line(SafeText.visible(summary.line)) }
         return summaries.allSatisfy(\.outcome.everythingAcknowledged) ? 0 : 1
     }
 }
@@ -83,20 +83,28 @@ final class DemoPrinter: Sendable {
 
     /// `left` padded to the column (wrapped at spaces when too long), a bar, then `right`.
     func columns(_ left: String, _ right: String) {
-        var rest = Substring(left)
-        var rows: [String] = []
-        while rest.unicodeScalars.count > Self.leftWidth - 1 {
-            let limit = rest.index(rest.startIndex, offsetBy: Self.leftWidth - 1)
-            let cut = rest[..<limit].lastIndex(of: " ") ?? limit
-            rows.append(String(rest[..<cut]))
-            rest = "    " + rest[cut...].drop { $0 == " " }
-        }
-        rows.append(String(rest))
-        for (index, row) in rows.enumerated() {
+        for (index, row) in Self.rows(left).enumerated() {
             let padded = row + String(repeating: " ", count: max(0, Self.leftWidth - row.unicodeScalars.count))
             let text = index == 0 ? right : ""
             line(text.isEmpty ? padded + "│" : padded + "│ " + text)
         }
+    }
+
+    /// `text` cut into rows that fit the left column, at the last space that fits; a word longer than a row is
+    /// split, so every row makes progress however the text is made (it may come from the network).
+    static func rows(_ text: String) -> [String] {
+        let width = leftWidth - 1
+        let indent = Array("    ".unicodeScalars)
+        var rest = Array(text.unicodeScalars)
+        var rows: [String] = []
+        while rest.count > width {
+            var cut = rest[..<width].lastIndex(of: " ") ?? width
+            if cut <= indent.count { cut = width }  // only the indentation would go: split the word instead
+            rows.append(String(String.UnicodeScalarView(rest[..<cut])))
+            rest = indent + rest[cut...].drop { $0 == " " }
+        }
+        rows.append(String(String.UnicodeScalarView(rest)))
+        return rows
     }
 
     /// One sentence for each repair-related event; nil for the rest.

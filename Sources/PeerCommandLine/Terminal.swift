@@ -122,22 +122,6 @@ final class Terminal: Sendable {
     }
 
     private enum EscapeState { case none, afterEscape, inSequence }
-
-    /// Text from the other side with control characters made visible, so a message cannot move the cursor,
-    /// change colours or clear the screen.
-    static func sanitized(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.value {
-            case 0x09: result.unicodeScalars.append(scalar)
-            case 0x00..<0x20: result += "^" + String(UnicodeScalar(UInt8(scalar.value + 0x40)))
-            case 0x7F: result += "^?"
-            case 0x80..<0xA0: result += "\u{FFFD}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
 }
 
 private func emit(_ text: String) {

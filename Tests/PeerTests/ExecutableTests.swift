@@ -24,7 +24,9 @@ struct ExecutableTests {
         let bobResult = try bob.finish()
         #expect(aliceResult.status == 0, "alice: \(aliceResult.stderr.suffix(2000))")
         #expect(bobResult.status == 0, "bob: \(bobResult.stderr.suffix(2000))")
-        #expect(aliceResult.stdout == fromBob.map { "bob: \($0)\n" }.joined())
+        // A tab is a control character: it arrives, and is shown as `\t` (docs/LOGS.md, "Text from the network").
+        let fromBobShown = fromBob.map { $0.replacingOccurrences(of: "\t", with: "\\t") }
+        #expect(aliceResult.stdout == fromBobShown.map { "bob: \($0)\n" }.joined())
         #expect(bobResult.stdout == fromAlice.map { "alice: \($0)\n" }.joined())
         #expect(aliceResult.stderr.contains(" resend "))
         #expect(aliceResult.stderr.contains("summary alice: sent=120 delivered=80"))

@@ -14,7 +14,7 @@ public enum LogFormatter {
     /// `HH:MM:SS.mmm name#sess event key=value …` in local time; values with spaces are quoted.
     public static func textLine(_ record: LogRecord) -> String {
         var line = clockTime(record.wallMicroseconds)
-        line += " \(record.name)#\(record.session.short) \(record.event.name)"
+        line += " \(textValue(.text(record.name)))#\(record.session.short) \(record.event.name)"
         for (key, value) in record.event.fields {
             line += " \(key)=\(textValue(value))"
         }
@@ -33,8 +33,11 @@ public enum LogFormatter {
 
     static func textValue(_ value: LogValue) -> String {
         switch value {
+        // Anything that could be text from the network is quoted as JSON when it holds a control or bidirectional
+        // character, so the line shows `\u001b` rather than carrying the ESC.
         case .text(let text):
-            text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0.isNewline }) ? jsonString(text) : text
+            text.isEmpty || SafeText.needsEscaping(text)
+                || text.contains(where: { $0 == " " || $0 == "\"" || $0.isNewline }) ? jsonString(text) : text
         case .integer(let number): String(number)
         case .milliseconds(let span): formatMilliseconds(span)
         case .boolean(let flag): flag ? "true" : "false"
@@ -59,23 +62,10 @@ public enum LogFormatter {
         return "\(sign)\(magnitude / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
-    /// A JSON string literal with everything that needs escaping escaped.
+    /// A JSON string literal with everything that needs escaping escaped, including C1 and bidirectional
+    /// controls (see `SafeText.jsonLiteral`).
     public static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        SafeText.jsonLiteral(text)
     }
 
     private static func brokenDown(_ wallMicroseconds: Int64, local: Bool) -> tm {
