@@ -39,6 +39,18 @@ struct ExecutableTests {
         #expect(jsonLines.contains { $0.contains("\"event\":\"drop\"") })
     }
 
+    @Test("lines nobody acknowledged: the peer gives up after --linger, says so and exits 1")
+    func unacknowledgedExitsOne() throws {
+        let ports = try freePorts(3)
+        let result = try PeerProcess(
+            ["--source-port", "\(ports[0])", "--listen-port", "\(ports[1])", "--dest-port", "\(ports[2])",
+             "--name", "alice", "--linger", "1"],
+            input: "is anyone there?\nhello?\n").finish()
+        #expect(result.status == 1, "\(result.stderr.suffix(2000))")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("linger-expired"))
+    }
+
     @Test("peer simulate --json prints exactly one JSON object with the promised fields")
     func simulateJSON() throws {
         let result = try PeerProcess(
