@@ -213,3 +213,30 @@ struct HostileSenderTests {
         }
     }
 }
+
+/// What an attacker who can read the traffic (and so knows both session identities) can still do: no check on
+/// numbers can tell its datagrams from the other side's. These pin today's behaviour precisely, as
+/// docs/RELIABILITY.md describes it; authenticated datagrams (PEER/2) close them, and these tests will then be
+/// turned around.
+struct SniffingAttackerTests {
+    @Test("a forged acknowledgement naming both real identities makes alice forget lines bob never got")
+    func preemptiveAcknowledgement() throws {
+        var harness = Harness()
+        for index in 1...8 { try harness.submit("line \(index)") }
+        _ = harness.transmits()  // all eight are lost on the way, say
+        harness.receive(Harness.fromBob(.ack, ack: 8))  // sid=bob, to=alice: indistinguishable from bob's
+        #expect(harness.session.unacknowledgedSegments == 0)
+        try harness.submit("line 9")
+        let next = try harness.sent().first { $0.kind == .data }
+        #expect(next?.base == 9)  // bob, restarting, would resume at 9: lines 1–8 are gone for good
+    }
+
+    @Test("forged segments inside the window take the place of bob's real ones")
+    func inWindowForgery() throws {
+        var harness = Harness()
+        harness.receive(Harness.data(1, "forged words"))
+        #expect(harness.shown() == ["bob#1: forged words"])
+        harness.receive(Harness.data(1, "bob's real line 1"))
+        #expect(harness.shown().isEmpty)  // a duplicate now
+    }
+}
