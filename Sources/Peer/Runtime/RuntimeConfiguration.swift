@@ -28,13 +28,16 @@ public struct RuntimeConfiguration: Sendable {
     public var tunables: Tunables
     /// Which protocol to speak.
     public var wire: WireFormat
+    /// How many rejects, duplicates, held segments or socket errors of each kind are logged one by one in a
+    /// second before the rest are only counted, in one `repeated` line a second (`EventAggregator`).
+    public var repeatsLoggedPerSecond: Int
 
     /// Collects the configuration.
     public init(
         name: String, listenPort: UInt16, sourcePort: UInt16, impairments: Impairments = Impairments(),
         seed: UInt64 = 0,
         linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
-        tunables: Tunables = .standard, wire: WireFormat = .peer
+        tunables: Tunables = .standard, wire: WireFormat = .peer, repeatsLoggedPerSecond: Int = 3
     ) {
         self.name = name
         self.listenPort = listenPort
@@ -45,6 +48,7 @@ public struct RuntimeConfiguration: Sendable {
         self.loggedCategories = loggedCategories
         self.tunables = tunables
         self.wire = wire
+        self.repeatsLoggedPerSecond = repeatsLoggedPerSecond
     }
 }
 
@@ -74,7 +78,7 @@ public struct RuntimeSummary: Sendable {
     public var name: String
     /// How the session ended.
     public var outcome: SessionOutcome
-    /// The session's counters.
+    /// The session's counters; `rejected` includes the datagrams the runtime refused before the session saw them.
     public var statistics: SessionStatistics
     /// Datagrams the loss simulation threw away.
     public var simulatedDrops: Int

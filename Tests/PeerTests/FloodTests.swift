@@ -1,0 +1,56 @@
+import Foundation
+import Peer
+import PeerSession
+import PeerTransport
+import PeerWire
+import Testing
+
+/// A runtime under a hostile sender, on real sockets: what the log and the summary say.
+struct FloodTests {
+    @Test("20,000 datagrams from 127.0.0.2: a bounded log, and the summary counts every reject")
+    func floodFromAnotherHost() throws {
+        let collector = Collector { event in
+            if case .ping(.incoming, _) = event { true } else { false }
+        }
+        let runtime = try PeerRuntime(configuration: RuntimeConfiguration(
+            name: "alice", listenPort: 0, sourcePort: 0, loggedCategories: Set(EventCategory.allCases)))
+        let peer = try UDPSocket.bound(to: .loopback(port: 0))
+        defer { peer.close() }
+        try runtime.start(destination: .loopback(port: try peer.localAddress().port), output: collector.output)
+        guard let strangerAddress = SocketAddress(numericHost: "127.0.0.2", port: 0) else {
+            Issue.record("127.0.0.2 does not parse")
+            return
+        }
+        let stranger = try UDPSocket.bound(to: strangerAddress)
+        defer { stranger.close() }
+        let target = SocketAddress.loopback(port: runtime.listenPort)
+        let junk = Array("PEER/1 ACK from=mallory sid=0000000000000001 ack=0 base=1\n".utf8)
+        // In batches the receive buffer holds, each followed by a ping from the real peer's host: the socket
+        // queue is in order, so once the ping is seen every datagram before it has been read.
+        let batches = 20
+        for batch in 1...batches {
+            for _ in 0..<1_000 { try stranger.send(junk, to: target) }
+            let ping = Wire.encode(Datagram(kind: .ping, from: "bob", session: SessionID(rawValue: 2), ack: 0,
+                                            base: 1, timestamp: UInt64(batch)))
+            try peer.send(ping, to: target)
+            #expect(collector.sawWatchedEvent.wait(timeout: .now() + 30) == .success)
+        }
+        runtime.interrupt()
+        let summary = runtime.wait()
+        #expect(summary.statistics.rejected == batches * 1_000)
+        #expect(summary.line.contains("rejected=\(batches * 1_000) "))
+        let rejectLines = collector.events.filter { event in
+            switch event {
+            case .reject, .repeated(event: "reject", _, _, _, _): true
+            default: false
+            }
+        }
+        // However long the test took, one summary a second plus the first three; far below one per datagram.
+        #expect(rejectLines.count < 100)
+        let counted = collector.events.compactMap { event -> Int? in
+            if case .repeated("reject", let count, _, _, let reasons) = event,
+               reasons.contains("not the destination host (from 127.0.0.2)") { count } else { nil }
+        }
+        #expect(counted.reduce(0, +) > batches * 1_000 - rejectLines.count * 3)
+    }
+}
