@@ -53,4 +53,40 @@ struct FloodTests {
         }
         #expect(counted.reduce(0, +) > batches * 1_000 - rejectLines.count * 3)
     }
+
+    @Test("lines accepted before an interrupt are counted as not sent, and the outcome is not all acknowledged")
+    func interruptedBeforeInputIsTaken() throws {
+        let collector = Collector()
+        let runtime = try PeerRuntime(configuration: RuntimeConfiguration(name: "alice", listenPort: 0, sourcePort: 0))
+        let peer = try UDPSocket.bound(to: .loopback(port: 0))
+        defer { peer.close() }
+        // The interrupt is seen before any input is taken: the protocol thread starts with both waiting.
+        for line in ["one", "two", "three"] { #expect(runtime.submit(line)) }
+        runtime.interrupt()
+        try runtime.start(destination: .loopback(port: try peer.localAddress().port), output: collector.output)
+        let summary = runtime.wait()
+        #expect(summary.linesNotSent == 3)
+        #expect(!summary.outcome.everythingAcknowledged)
+        #expect(summary.line.contains(" unsent=3 "))
+        #expect(summary.line.contains("acknowledged=not-all"))
+        #expect(!runtime.submit("too late"))
+    }
+
+    @Test("lines submitted and interrupted at once, 200 times: never all acknowledged unless every line was sent")
+    func interruptRace() throws {
+        for round in 0..<200 {
+            let runtime = try PeerRuntime(configuration: RuntimeConfiguration(
+                name: "alice", listenPort: 0, sourcePort: 0))
+            let peer = try UDPSocket.bound(to: .loopback(port: 0))
+            defer { peer.close() }
+            try runtime.start(destination: .loopback(port: try peer.localAddress().port), output: Collector().output)
+            let lines = round % 5 + 1
+            for index in 0..<lines { runtime.submit("line \(index)") }
+            runtime.interrupt()
+            let summary = runtime.wait()
+            // Nobody acknowledges anything here, so a line that reached the session is unacknowledged.
+            #expect(summary.statistics.messagesSent + summary.linesNotSent == lines)
+            #expect(!summary.outcome.everythingAcknowledged)
+        }
+    }
 }

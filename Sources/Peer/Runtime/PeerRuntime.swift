@@ -30,6 +30,8 @@ public final class PeerRuntime: @unchecked Sendable {
     private var repeats: EventAggregator
     /// Datagrams refused here, before the session saw them (wrong host, truncated): the summary counts them too.
     private var runtimeRejects = 0
+    /// Lines `submit` accepted that never reached the session or that it refused: the summary names them.
+    private var linesNotSent = 0
     private let queue = InputQueue(capacity: 1024)
     private let waker: Waker
     private let interruptRequested = NSCondition()
@@ -118,7 +120,7 @@ public final class PeerRuntime: @unchecked Sendable {
         done.signal()
         return summary ?? RuntimeSummary(
             name: configuration.name, outcome: SessionOutcome(everythingAcknowledged: false, reason: .interrupted),
-            statistics: SessionStatistics(), simulatedDrops: simulatedDrops)
+            statistics: SessionStatistics(), simulatedDrops: simulatedDrops, linesNotSent: linesNotSent)
     }
 
     // MARK: The protocol thread
@@ -152,13 +154,17 @@ public final class PeerRuntime: @unchecked Sendable {
         flush(now: Clocks.monotonic())
         for repeated in repeats.finish(now: Clocks.monotonic()) { write(repeated) }
         output?.idle()
-        queue.close()
+        // An interrupt stops the session before it takes what is still queued: those lines were accepted by
+        // `submit` and are never sent, so they are counted, and the outcome cannot claim all was acknowledged.
+        linesNotSent += queue.close()
         var outcome = SessionOutcome(everythingAcknowledged: false, reason: .interrupted)
         if case .closed(let closed) = session.state { outcome = closed }
+        if linesNotSent > 0 { outcome.everythingAcknowledged = false }
         var statistics = session.statistics
         statistics.rejected += runtimeRejects
         summary = RuntimeSummary(
-            name: configuration.name, outcome: outcome, statistics: statistics, simulatedDrops: simulatedDrops)
+            name: configuration.name, outcome: outcome, statistics: statistics, simulatedDrops: simulatedDrops,
+            linesNotSent: linesNotSent)
         listenSocket.close()
         sendSocket?.close()
         done.signal()
@@ -178,6 +184,7 @@ public final class PeerRuntime: @unchecked Sendable {
             do {
                 try session.submit(line, now: now)
             } catch {
+                linesNotSent += 1
                 log(.reject(reason: "not sent: \(error)", bytes: line.utf8.count))
             }
         }

@@ -82,13 +82,16 @@ public struct RuntimeSummary: Sendable {
     public var statistics: SessionStatistics
     /// Datagrams the loss simulation threw away.
     public var simulatedDrops: Int
+    /// Lines `submit` accepted that were never sent (still queued at an interrupt, or refused by the session).
+    /// When there are any, `outcome.everythingAcknowledged` is false.
+    public var linesNotSent: Int
 
     /// The one-line summary printed at exit: `summary alice: sent=3 delivered=2 replayed=1 …`.
     public var line: String {
         let srtt = statistics.smoothedRoundTrip.map { "\(LogFormatter.formatMilliseconds($0))ms" } ?? "unmeasured"
         return "summary \(name): sent=\(statistics.messagesSent) delivered=\(statistics.messagesDelivered)"
             + " replayed=\(statistics.replays) duplicates=\(statistics.duplicates) rejected=\(statistics.rejected)"
-            + " dropped=\(simulatedDrops) srtt=\(srtt)"
+            + " dropped=\(simulatedDrops) unsent=\(linesNotSent) srtt=\(srtt)"
             + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
     }
 }
