@@ -25,11 +25,13 @@ struct FloodTests {
         defer { stranger.close() }
         let target = SocketAddress.loopback(port: runtime.listenPort)
         let junk = Array("PEER/1 ACK from=mallory sid=0000000000000001 ack=0 base=1\n".utf8)
-        // In batches the receive buffer holds, each followed by a ping from the real peer's host: the socket
-        // queue is in order, so once the ping is seen every datagram before it has been read.
-        let batches = 20
+        // In batches that even a default-sized receive buffer (rmem_max 208 KiB) holds, each followed by a ping
+        // from the real peer's host: the socket queue is in order, so once the ping is seen every datagram before
+        // it has been read, and none was lost to a full buffer however slowly the runtime's thread was scheduled.
+        let batches = 200
+        let batchSize = 100
         for batch in 1...batches {
-            for _ in 0..<1_000 { try stranger.send(junk, to: target) }
+            for _ in 0..<batchSize { try stranger.send(junk, to: target) }
             let ping = Wire.encode(Datagram(kind: .ping, from: "bob", session: SessionID(rawValue: 2), ack: 0,
                                             base: 1, timestamp: UInt64(batch)))
             try peer.send(ping, to: target)
@@ -37,8 +39,8 @@ struct FloodTests {
         }
         runtime.interrupt()
         let summary = runtime.wait()
-        #expect(summary.statistics.rejected == batches * 1_000)
-        #expect(summary.line.contains("rejected=\(batches * 1_000) "))
+        #expect(summary.statistics.rejected == batches * batchSize)
+        #expect(summary.line.contains("rejected=\(batches * batchSize) "))
         let rejectLines = collector.events.filter { event in
             switch event {
             case .reject, .repeated(event: "reject", _, _, _, _): true
@@ -51,7 +53,8 @@ struct FloodTests {
             if case .repeated("reject", let count, _, _, let reasons) = event,
                reasons.contains("not the destination host (from 127.0.0.2)") { count } else { nil }
         }
-        #expect(counted.reduce(0, +) > batches * 1_000 - rejectLines.count * 3)
+        // Only rejects logged one by one in a window that needed no summary are in no `repeated` count.
+        #expect(counted.reduce(0, +) >= batches * batchSize - rejectLines.count)
     }
 
     @Test("lines accepted before an interrupt are counted as not sent, and the outcome is not all acknowledged")
