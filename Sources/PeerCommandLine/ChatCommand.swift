@@ -26,7 +26,9 @@ enum ChatCommand {
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
             impairments: options.impairments, seed: seed, linger: options.linger,
-            loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status], wire: options.wire)
+            loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status], wire: options.wire,
+            // On an interactive screen a flood shows as one line a second per kind (the first, then summaries).
+            repeatsLoggedPerSecond: options.logFile == nil && Terminal.isInteractive ? 1 : 3)
         let runtime: PeerRuntime
         do {
             runtime = try PeerRuntime(configuration: configuration)

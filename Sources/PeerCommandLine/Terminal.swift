@@ -17,9 +17,12 @@ final class Terminal: Sendable {
     private static let prompt = "> "
     private let state: Mutex<State>
 
+    /// Whether stdin and stdout are both a terminal, i.e. whether `init` will take one over.
+    static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
+
     /// Takes over the terminal on stdin; nil when stdin or stdout is not a terminal.
     init?() {
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { return nil }
+        guard Self.isInteractive else { return nil }
         var original = termios()
         guard tcgetattr(STDIN_FILENO, &original) == 0 else { return nil }
         var raw = original

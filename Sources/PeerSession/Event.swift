@@ -48,6 +48,9 @@ public enum Event: Sendable, Equatable {
     /// A decision worth knowing that no other event describes, such as a line rewritten so the original
     /// client survives it (`--wire seed`), or a line that may be shown twice.
     case note(sequence: UInt64?, reason: String)
+    /// More `event`s (by name) came in `window` than the log shows one by one: `count` in all, `logged` of them
+    /// shown above; `reasons` counts them by reason (`12 segment N is beyond the receive window; 3 other`).
+    case repeated(event: String, count: Int, logged: Int, window: TimeSpan, reasons: String)
 
     /// Which way a heartbeat travelled.
     public enum Direction: String, Sendable { case outgoing = "out", incoming = "in" }
@@ -76,6 +79,7 @@ public enum Event: Sendable, Equatable {
         case .impair: "impair"
         case .socketError: "error"
         case .note: "note"
+        case .repeated: "repeated"
         }
     }
 
@@ -88,7 +92,7 @@ public enum Event: Sendable, Equatable {
         // per segment it would drown the repairs themselves, so it shows with --verbose.
         case .deliver, .hold: .message
         case .ping, .pong: .heartbeat
-        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError, .note: .repair
+        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError, .note, .repeated: .repair
         case .peerUp, .peerDown, .finish, .close, .challenge: .status
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
@@ -175,6 +179,12 @@ public enum Event: Sendable, Equatable {
             var fields: [(String, LogValue)] = []
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             fields.append(("reason", .text(reason)))
+            return fields
+        case .repeated(let event, let count, let logged, let window, let reasons):
+            var fields: [(String, LogValue)] = [
+                ("of", .text(event)), ("count", .integer(Int64(count))), ("logged", .integer(Int64(logged))),
+                ("window_ms", .milliseconds(window))]
+            if !reasons.isEmpty { fields.append(("reasons", .text(reasons))) }
             return fields
         }
     }

@@ -34,12 +34,18 @@ final class InputQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Wakes any waiting producer for good: the runtime has stopped.
-    func close() {
+    /// Wakes any waiting producer for good: the runtime has stopped. Returns how many lines were still waiting
+    /// (they are discarded, never sent).
+    @discardableResult
+    func close() -> Int {
         condition.lock()
+        defer { condition.unlock() }
         closed = true
+        let discarded = lines.count - head
+        lines.removeAll()
+        head = 0
         condition.broadcast()
-        condition.unlock()
+        return discarded
     }
 
     /// Takes up to `limit` lines, and whether input has ended with nothing left behind them.

@@ -26,6 +26,12 @@ public final class PeerRuntime: @unchecked Sendable {
     /// Set once a refusal (ICMP port unreachable) is logged; cleared when the other side is heard from, so a
     /// peer that is not running yet costs one log line, not one per datagram.
     private var refusalLogged = false
+    /// Counts floods of rejects, duplicates and errors so they cost a line a second, not one each.
+    private var repeats: EventAggregator
+    /// Datagrams refused here, before the session saw them (wrong host, truncated): the summary counts them too.
+    private var runtimeRejects = 0
+    /// Lines `submit` accepted that never reached the session or that it refused: the summary names them.
+    private var linesNotSent = 0
     private let queue = InputQueue(capacity: 1024)
     private let waker: Waker
     private let interruptRequested = NSCondition()
@@ -37,6 +43,7 @@ public final class PeerRuntime: @unchecked Sendable {
     /// - Throws: `SocketError`, e.g. `.addressInUse(port:)` when the listen port is taken.
     public init(configuration: RuntimeConfiguration) throws(SocketError) {
         self.configuration = configuration
+        repeats = EventAggregator(loggedPerWindow: configuration.repeatsLoggedPerSecond)
         do {
             listenSocket = try UDPSocket.bound(family: .ipv6, port: configuration.listenPort, dualStack: true)
         } catch .addressFamilyNotSupported {
@@ -113,7 +120,7 @@ public final class PeerRuntime: @unchecked Sendable {
         done.signal()
         return summary ?? RuntimeSummary(
             name: configuration.name, outcome: SessionOutcome(everythingAcknowledged: false, reason: .interrupted),
-            statistics: SessionStatistics(), simulatedDrops: simulatedDrops)
+            statistics: SessionStatistics(), simulatedDrops: simulatedDrops, linesNotSent: linesNotSent)
     }
 
     // MARK: The protocol thread
@@ -128,10 +135,11 @@ public final class PeerRuntime: @unchecked Sendable {
             if !inputEnded { inputEnded = takeInput(now: now) }
             if let deadline = session.nextTimeout(), deadline <= now { session.handleTimeout(now: now) }
             flush(now: now)
+            for repeated in repeats.flush(now: now) { write(repeated) }
             for transmit in impairment.due(now: now) { send(transmit) }
             if case .closed = session.state { break }
             output?.idle()
-            let wake = [session.nextTimeout(), impairment.nextRelease()].compactMap { $0 }.min()
+            let wake = [session.nextTimeout(), impairment.nextRelease(), repeats.nextDeadline].compactMap { $0 }.min()
             let timeout = wake.map { max(0, ($0 - Clocks.monotonic()).microseconds) }
             guard let sendSocket else { break }
             do {
@@ -144,15 +152,19 @@ public final class PeerRuntime: @unchecked Sendable {
             }
         }
         flush(now: Clocks.monotonic())
+        for repeated in repeats.finish(now: Clocks.monotonic()) { write(repeated) }
         output?.idle()
-        queue.close()
+        // An interrupt stops the session before it takes what is still queued: those lines were accepted by
+        // `submit` and are never sent, so they are counted, and the outcome cannot claim all was acknowledged.
+        linesNotSent += queue.close()
+        var outcome = SessionOutcome(everythingAcknowledged: false, reason: .interrupted)
+        if case .closed(let closed) = session.state { outcome = closed }
+        if linesNotSent > 0 { outcome.everythingAcknowledged = false }
+        var statistics = session.statistics
+        statistics.rejected += runtimeRejects
         summary = RuntimeSummary(
-            name: configuration.name,
-            outcome: {
-                if case .closed(let outcome) = session.state { return outcome }
-                return SessionOutcome(everythingAcknowledged: false, reason: .interrupted)
-            }(),
-            statistics: session.statistics, simulatedDrops: simulatedDrops)
+            name: configuration.name, outcome: outcome, statistics: statistics, simulatedDrops: simulatedDrops,
+            linesNotSent: linesNotSent)
         listenSocket.close()
         sendSocket?.close()
         done.signal()
@@ -172,6 +184,7 @@ public final class PeerRuntime: @unchecked Sendable {
             do {
                 try session.submit(line, now: now)
             } catch {
+                linesNotSent += 1
                 log(.reject(reason: "not sent: \(error)", bytes: line.utf8.count))
             }
         }
@@ -193,11 +206,14 @@ public final class PeerRuntime: @unchecked Sendable {
             }
             let now = Clocks.monotonic()
             guard received.source.isSameHost(as: destination) else {
+                runtimeRejects += 1
                 log(.reject(reason: "datagram from \(received.source), not the destination host \(destination.host)",
-                            bytes: received.count))
+                            bytes: received.count),
+                    reasonClass: "not the destination host (from \(received.source.host))")
                 continue
             }
             guard !received.truncated else {
+                runtimeRejects += 1
                 log(.reject(reason: "datagram larger than \(buffer.count) bytes", bytes: received.count))
                 continue
             }
@@ -276,9 +292,15 @@ public final class PeerRuntime: @unchecked Sendable {
         }
     }
 
-    private func log(_ event: Event) {
-        guard configuration.loggedCategories.contains(event.category), let output else { return }
-        output.log(LogRecord(wallMicroseconds: Clocks.wallMicroseconds(), name: configuration.name,
-                             session: sessionID, event: event))
+    /// Logs `event` unless it is one of a flood (see `EventAggregator`); `reasonClass` is what a flood's summary
+    /// counts it under, when its reason alone would not group it well.
+    private func log(_ event: Event, reasonClass: String? = nil) {
+        guard configuration.loggedCategories.contains(event.category), output != nil else { return }
+        for shown in repeats.record(event, reasonClass: reasonClass, now: Clocks.monotonic()) { write(shown) }
+    }
+
+    private func write(_ event: Event) {
+        output?.log(LogRecord(wallMicroseconds: Clocks.wallMicroseconds(), name: configuration.name,
+                              session: sessionID, event: event))
     }
 }

@@ -28,13 +28,16 @@ public struct RuntimeConfiguration: Sendable {
     public var tunables: Tunables
     /// Which protocol to speak.
     public var wire: WireFormat
+    /// How many rejects, duplicates, held segments or socket errors of each kind are logged one by one in a
+    /// second before the rest are only counted, in one `repeated` line a second (`EventAggregator`).
+    public var repeatsLoggedPerSecond: Int
 
     /// Collects the configuration.
     public init(
         name: String, listenPort: UInt16, sourcePort: UInt16, impairments: Impairments = Impairments(),
         seed: UInt64 = 0,
         linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
-        tunables: Tunables = .standard, wire: WireFormat = .peer
+        tunables: Tunables = .standard, wire: WireFormat = .peer, repeatsLoggedPerSecond: Int = 3
     ) {
         self.name = name
         self.listenPort = listenPort
@@ -45,6 +48,7 @@ public struct RuntimeConfiguration: Sendable {
         self.loggedCategories = loggedCategories
         self.tunables = tunables
         self.wire = wire
+        self.repeatsLoggedPerSecond = repeatsLoggedPerSecond
     }
 }
 
@@ -74,17 +78,20 @@ public struct RuntimeSummary: Sendable {
     public var name: String
     /// How the session ended.
     public var outcome: SessionOutcome
-    /// The session's counters.
+    /// The session's counters; `rejected` includes the datagrams the runtime refused before the session saw them.
     public var statistics: SessionStatistics
     /// Datagrams the loss simulation threw away.
     public var simulatedDrops: Int
+    /// Lines `submit` accepted that were never sent (still queued at an interrupt, or refused by the session).
+    /// When there are any, `outcome.everythingAcknowledged` is false.
+    public var linesNotSent: Int
 
     /// The one-line summary printed at exit: `summary alice: sent=3 delivered=2 replayed=1 …`.
     public var line: String {
         let srtt = statistics.smoothedRoundTrip.map { "\(LogFormatter.formatMilliseconds($0))ms" } ?? "unmeasured"
         return "summary \(name): sent=\(statistics.messagesSent) delivered=\(statistics.messagesDelivered)"
             + " replayed=\(statistics.replays) duplicates=\(statistics.duplicates) rejected=\(statistics.rejected)"
-            + " dropped=\(simulatedDrops) srtt=\(srtt)"
+            + " dropped=\(simulatedDrops) unsent=\(linesNotSent) srtt=\(srtt)"
             + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
     }
 }
