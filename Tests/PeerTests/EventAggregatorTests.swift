@@ -58,6 +58,17 @@ struct EventAggregatorTests {
         #expect(reasons == "2000 datagram from N.N.N.N:N, not ours")
     }
 
+    @Test("forged identities and numbers count as one reason: hex session identities are numbers too")
+    func identitiesMasked() {
+        let first = EventAggregator.reasonClass(of: .reject(
+            reason: "run 0197a1b2c3d40a1f claims to be bob but has not proven it", bytes: 60))
+        let second = EventAggregator.reasonClass(of: .reject(
+            reason: "run 0000000000020000 claims to be bob but has not proven it", bytes: 61))
+        #expect(first == second)
+        #expect(first == "run N claims to be bob but has not proven it")
+        #expect(EventAggregator.reasonClass(of: .reject(reason: "segment 12 of 3a", bytes: 1)) == "segment N of Na")
+    }
+
     @Test("a handful of rejects is logged as it is, with no summary")
     func fewPassThrough() {
         let events = [TimeSpan.zero, .milliseconds(10), .milliseconds(20), .seconds(2), .seconds(3)].map {

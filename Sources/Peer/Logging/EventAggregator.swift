@@ -90,18 +90,37 @@ public struct EventAggregator: Sendable {
         }
     }
 
+    /// The text with every number — a run of decimal digits, or a 16-digit hex session identity — written as `N`.
     static func numbersMasked(_ text: String) -> String {
         var masked = ""
-        var inNumber = false
-        for character in text {
-            if character.isASCII, character.isNumber {
-                if !inNumber { masked.append("N") }
-                inNumber = true
+        var word = ""
+        func endWord() {
+            let isHexIdentity = word.count == 16 && word.allSatisfy(\.isHexDigit)
+            if isHexIdentity || (!word.isEmpty && word.allSatisfy { $0.isASCII && $0.isNumber }) {
+                masked.append("N")
             } else {
+                var inNumber = false
+                for character in word {
+                    if character.isASCII, character.isNumber {
+                        if !inNumber { masked.append("N") }
+                        inNumber = true
+                    } else {
+                        masked.append(character)
+                        inNumber = false
+                    }
+                }
+            }
+            word = ""
+        }
+        for character in text {
+            if character.isASCII, character.isLetter || character.isNumber {
+                word.append(character)
+            } else {
+                endWord()
                 masked.append(character)
-                inNumber = false
             }
         }
+        endWord()
         return masked
     }
 
