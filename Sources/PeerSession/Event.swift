@@ -33,6 +33,9 @@ public enum Event: Sendable, Equatable {
     /// A run other than the current one claims to be the other side `name` (a restart, or a forgery): a PING
     /// addressed to it asks it to prove it is at the destination address. Nothing it says counts until it answers.
     case challenge(name: String, session: SessionID)
+    /// One of the other side's messages could not be put together (cut short by a new message, a piece out of
+    /// place, or not UTF-8) and was dropped; its datagrams were accepted. `textBytes` is what had arrived of it.
+    case abandon(sequence: UInt64, reason: String, textBytes: Int)
     /// A datagram was refused; `reason` says exactly why. Nothing it claimed was acted on.
     case reject(reason: String, bytes: Int)
     /// One side's input ended after `segments` segments.
@@ -73,6 +76,7 @@ public enum Event: Sendable, Equatable {
         case .peerDown: "peer-down"
         case .challenge: "challenge"
         case .reject: "reject"
+        case .abandon: "abandon"
         case .finish: "finish"
         case .close: "close"
         case .drop: "drop"
@@ -92,7 +96,7 @@ public enum Event: Sendable, Equatable {
         // per segment it would drown the repairs themselves, so it shows with --verbose.
         case .deliver, .hold: .message
         case .ping, .pong: .heartbeat
-        case .resend, .duplicate, .mismatch, .drop, .reject, .socketError, .note, .repeated: .repair
+        case .resend, .duplicate, .mismatch, .drop, .reject, .abandon, .socketError, .note, .repeated: .repair
         case .peerUp, .peerDown, .finish, .close, .challenge: .status
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
@@ -102,7 +106,7 @@ public enum Event: Sendable, Equatable {
     public var fields: [(String, LogValue)] {
         switch self {
         case .send(let kind, let sequence, let segments, let fragment, let ack, let sack, let bytes):
-            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            var fields: [(String, LogValue)] = [("dir", .text("out")), ("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             if segments > 1 { fields.append(("segments", .integer(Int64(segments)))) }
             if let fragment { fields.append(("frag", .text(fragment.description))) }
@@ -111,10 +115,11 @@ public enum Event: Sendable, Equatable {
             fields.append(("bytes", .integer(Int64(bytes))))
             return fields
         case .resend(let sequence, let transmission, let reason, let ack, let bytes):
-            return [("seq", .integer(Int64(sequence))), ("tx", .integer(Int64(transmission))),
-                    ("reason", .text(reason.rawValue)), ("ack", .integer(Int64(ack))), ("bytes", .integer(Int64(bytes)))]
+            return [("dir", .text("out")), ("seq", .integer(Int64(sequence))), ("tx", .integer(Int64(transmission))),
+                    ("reason", .text(reason.rawValue)), ("ack", .integer(Int64(ack))),
+                    ("text_bytes", .integer(Int64(bytes)))]
         case .receive(let kind, let sequence, let segments, let transmission, let ack, let sack, let bytes):
-            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            var fields: [(String, LogValue)] = [("dir", .text("in")), ("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             if segments > 1 { fields.append(("segments", .integer(Int64(segments)))) }
             if let transmission { fields.append(("tx", .integer(Int64(transmission)))) }
@@ -123,12 +128,12 @@ public enum Event: Sendable, Equatable {
             fields.append(("bytes", .integer(Int64(bytes))))
             return fields
         case .deliver(let sequence, let count, let bytes):
-            return [("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count))),
-                    ("bytes", .integer(Int64(bytes)))]
+            return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count))),
+                    ("text_bytes", .integer(Int64(bytes)))]
         case .duplicate(let sequence, let count):
-            return [("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count)))]
+            return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("count", .integer(Int64(count)))]
         case .hold(let sequence, let expected, let held):
-            return [("seq", .integer(Int64(sequence))), ("expected", .integer(Int64(expected))),
+            return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("expected", .integer(Int64(expected))),
                     ("held", .integer(Int64(held)))]
         case .mismatch(let count, let sent, let missing, let reason):
             return [("count", .integer(Int64(count))), ("sent", .integer(Int64(sent))),
@@ -155,6 +160,9 @@ public enum Event: Sendable, Equatable {
             return [("silent_ms", .milliseconds(silentFor))]
         case .challenge(let name, let session):
             return [("name", .text(name)), ("claimed", .text(session.description))]
+        case .abandon(let sequence, let reason, let textBytes):
+            return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("reason", .text(reason)),
+                    ("text_bytes", .integer(Int64(textBytes)))]
         case .reject(let reason, let bytes):
             return [("reason", .text(reason)), ("bytes", .integer(Int64(bytes)))]
         case .finish(let side, let segments):
@@ -163,12 +171,12 @@ public enum Event: Sendable, Equatable {
             return [("reason", .text(outcome.reason.rawValue)),
                     ("all_acknowledged", .boolean(outcome.everythingAcknowledged))]
         case .drop(let kind, let sequence, let bytes):
-            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            var fields: [(String, LogValue)] = [("dir", .text("out")), ("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             fields.append(("bytes", .integer(Int64(bytes))))
             return fields
         case .impair(let kind, let sequence, let effect, let delay):
-            var fields: [(String, LogValue)] = [("kind", .text(kind.rawValue))]
+            var fields: [(String, LogValue)] = [("dir", .text("out")), ("kind", .text(kind.rawValue))]
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             fields.append(("effect", .text(effect)))
             if let delay { fields.append(("delay_ms", .milliseconds(delay))) }

@@ -339,8 +339,8 @@ extension Session {
             if reassemblyNext > 1 { abandonReassembly(at: sequence) }
             reassemblyCount = fragment.count
         } else if fragment.index != reassemblyNext || fragment.count != reassemblyCount {
-            reject(.message, "fragment \(fragment) of segment \(sequence) does not continue the message being reassembled",
-                   bytes: segment.body.count)
+            abandon(at: sequence, "fragment \(fragment) of segment \(sequence) does not continue the message being "
+                    + "reassembled", textBytes: reassembly.count + segment.body.count)
             reassembly.removeAll()
             reassemblyNext = 1
             return
@@ -352,17 +352,22 @@ extension Session {
         reassembly.removeAll()
         reassemblyNext = 1
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            reject(.message, "message ending at segment \(sequence) is not valid UTF-8", bytes: bytes.count)
+            abandon(at: sequence, "message ending at segment \(sequence) is not valid UTF-8", textBytes: bytes.count)
             return
         }
         hand(text, sequence: sequence, bytes: bytes.count)
     }
 
     private mutating func abandonReassembly(at sequence: UInt64) {
-        reject(.message, "message cut short before segment \(sequence): \(reassemblyNext - 1) of \(reassemblyCount) pieces",
-               bytes: reassembly.count)
+        abandon(at: sequence, "message cut short before segment \(sequence): \(reassemblyNext - 1) of "
+                + "\(reassemblyCount) pieces", textBytes: reassembly.count)
         reassembly.removeAll()
         reassemblyNext = 1
+    }
+
+    private mutating func abandon(at sequence: UInt64, _ reason: String, textBytes: Int) {
+        statistics.abandoned += 1
+        record(.abandon(sequence: sequence, reason: reason, textBytes: textBytes))
     }
 
     private mutating func hand(_ text: String, sequence: UInt64, bytes: Int) {

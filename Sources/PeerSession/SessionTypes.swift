@@ -140,6 +140,8 @@ public struct SessionStatistics: Sendable, Equatable {
     public var duplicates = 0
     /// Datagrams refused.
     public var rejected = 0
+    /// The other side's messages dropped because they could not be put together (`abandon` events).
+    public var abandoned = 0
     /// Replies not sent to an unproven run because they would have exceeded 3× what it sent.
     public var repliesWithheld = 0
     /// PINGs sent to a run that claimed to replace the current one, asking it to prove it.
@@ -177,6 +179,4 @@ public enum RejectCode: String, Sendable, CaseIterable {
     case unproven
     /// Its numbers are impossible: acknowledges what was never sent, or jumps past the window.
     case impossible
-    /// A message that could not be put together (cut short, or not UTF-8).
-    case message
 }

@@ -131,6 +131,12 @@ struct Harness {
     }
 }
 
+func abandonReasons(_ events: [Event]) -> [String] {
+    events.compactMap { event in
+        if case .abandon(_, let reason, _) = event { reason } else { nil }
+    }
+}
+
 func rejectReasons(_ events: [Event]) -> [String] {
     events.compactMap { event in
         if case .reject(let reason, _) = event { reason } else { nil }
@@ -404,14 +410,14 @@ struct SessionInputTests {
         var harness = Harness()
         harness.receive(Harness.piece(1, 1, of: 3, Array("part".utf8)))
         #expect(harness.deliveries().isEmpty)
-        #expect(rejectReasons(harness.events()).isEmpty)
+        #expect(abandonReasons(harness.events()).isEmpty)
 
         harness.receive(Harness.data(2, "fresh"))
         #expect(harness.shown() == ["bob#2: fresh"])
-        let reasons = rejectReasons(harness.events())
+        let reasons = abandonReasons(harness.events())
         #expect(reasons.count == 1)
         #expect(reasons.first?.contains("message cut short before segment 2: 1 of 3 pieces") == true)
-        #expect(harness.session.statistics.rejected == 1)
+        #expect(harness.session.statistics.abandoned == 1)
         try harness.expectConversationWorks(sequence: 3)
     }
 
@@ -423,33 +429,33 @@ struct SessionInputTests {
         harness.receive(Harness.piece(3, 1, of: 2, Array("new ".utf8)))
         harness.receive(Harness.piece(4, 2, of: 2, Array("message".utf8)))
         #expect(harness.shown() == ["bob#4: new message"])
-        let reasons = rejectReasons(harness.events())
+        let reasons = abandonReasons(harness.events())
         #expect(reasons.count == 1)
         #expect(reasons.first?.contains("message cut short before segment 3: 2 of 3 pieces") == true)
     }
 
-    @Test("a fragment out of place is rejected", arguments: [(2, 3), (3, 3), (2, 2)])
+    @Test("a fragment out of place abandons its message", arguments: [(2, 3), (3, 3), (2, 2)])
     func fragmentOutOfPlace(index: Int, count: Int) throws {
         var harness = Harness()
         harness.receive(Harness.piece(1, index, of: count, Array("orphan".utf8)))
         #expect(harness.deliveries().isEmpty)
-        let reasons = rejectReasons(harness.events())
+        let reasons = abandonReasons(harness.events())
         #expect(reasons == ["fragment \(index)/\(count) of segment 1 does not continue the message being reassembled"])
-        #expect(harness.session.statistics.rejected == 1)
+        #expect(harness.session.statistics.abandoned == 1)
         try harness.expectConversationWorks(sequence: 2)
     }
 
-    @Test("a fragment claiming a different piece count is rejected")
+    @Test("a fragment claiming a different piece count abandons its message")
     func fragmentCountChanges() throws {
         var harness = Harness()
         harness.receive(Harness.piece(1, 1, of: 3, Array("a".utf8)))
         harness.receive(Harness.piece(2, 2, of: 4, Array("b".utf8)))
         #expect(harness.deliveries().isEmpty)
-        #expect(rejectReasons(harness.events()).first?.contains("fragment 2/4 of segment 2 does not continue") == true)
+        #expect(abandonReasons(harness.events()).first?.contains("fragment 2/4 of segment 2 does not continue") == true)
         try harness.expectConversationWorks(sequence: 3)
     }
 
-    @Test("invalid UTF-8 made by joining fragments is rejected", arguments: [
+    @Test("invalid UTF-8 made by joining fragments abandons the message", arguments: [
         [[0x61, 0x62], [0xFF]] as [[UInt8]], [[0xE2, 0x82], [0x41]], [[0x61], [0xED, 0xA0], [0x80]],
     ])
     func invalidUTF8AcrossFragments(pieces: [[UInt8]]) throws {
@@ -459,8 +465,8 @@ struct SessionInputTests {
         }
         #expect(harness.deliveries().isEmpty)
         let last = pieces.count
-        #expect(rejectReasons(harness.events()) == ["message ending at segment \(last) is not valid UTF-8"])
-        #expect(harness.session.statistics.rejected == 1)
+        #expect(abandonReasons(harness.events()) == ["message ending at segment \(last) is not valid UTF-8"])
+        #expect(harness.session.statistics.abandoned == 1)
         try harness.expectConversationWorks(sequence: UInt64(last + 1))
         try harness.expectConversationWorks(sequence: UInt64(last + 2), text: "and again")
     }

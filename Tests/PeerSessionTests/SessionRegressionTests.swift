@@ -50,7 +50,7 @@ struct SessionRegressionTests {
         var shown: [String] = []
         while let delivery = session.pollDelivery() { shown.append(delivery.text) }
         #expect(shown == ["unrelated"])
-        #expect(session.statistics.rejected >= 2)
+        #expect(session.statistics.abandoned >= 2)
     }
 }
 

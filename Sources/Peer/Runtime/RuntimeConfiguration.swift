@@ -91,6 +91,7 @@ public struct RuntimeSummary: Sendable {
         let srtt = statistics.smoothedRoundTrip.map { "\(LogFormatter.formatMilliseconds($0))ms" } ?? "unmeasured"
         return "summary \(name): sent=\(statistics.messagesSent) delivered=\(statistics.messagesDelivered)"
             + " replayed=\(statistics.replays) duplicates=\(statistics.duplicates) rejected=\(statistics.rejected)"
+            + " abandoned=\(statistics.abandoned)"
             + " dropped=\(simulatedDrops) unsent=\(linesNotSent) srtt=\(srtt)"
             + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
     }
