@@ -96,6 +96,27 @@ struct HostileSenderTests {
         #expect(harness.shown() == ["bob#1: hello from the real bob"])
     }
 
+    @Test("no lockout: after a forged later run, bob's genuine next run (older than the forgery) is taken")
+    func noLockoutAfterForgedRestart() throws {
+        var harness = try aliceTalkingToBob()
+        let forged = SessionID(startMilliseconds: Harness.bob.startMilliseconds + 120_000, random: 3)
+        harness.receive(Harness.data(1, "forged", session: forged))
+        _ = harness.transmits()
+        // Bob really restarts, a minute after his first run: later than his first run, earlier than the forgery.
+        let genuine = SessionID(startMilliseconds: Harness.bob.startMilliseconds + 60_000, random: 4)
+        harness.now = harness.now + .seconds(1)
+        harness.receive(Harness.fromBob(.ping, timestamp: 1, session: genuine, to: nil))
+        let challenge = try #require(try harness.sent().first { $0.kind == .ping && $0.to == genuine })
+        harness.receive(Harness.fromBob(.pong, echo: challenge.timestamp ?? 0, session: genuine))
+        #expect(harness.events().contains(
+            .peerUp(name: "bob", session: genuine, reason: .restarted(previous: Harness.bob))))
+        harness.receive(Harness.data(1, "bob's second run", session: genuine))
+        #expect(harness.shown() == ["bob#1: bob's second run"])
+        // The forgery is now just another claim that never answers.
+        harness.receive(Harness.data(2, "forged again", session: forged))
+        #expect(harness.shown().isEmpty)
+    }
+
     @Test("a base that jumps past the window is refused; the count stays where it was")
     func baseJump() throws {
         var harness = try aliceTalkingToBob()
