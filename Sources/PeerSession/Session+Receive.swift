@@ -32,8 +32,10 @@ extension Session {
         case .current: break
         case .first:
             adopt(datagram.session)
-            // Ask it for a PONG at once: the proof that it is really at the destination address.
-            pingDue = true
+            // Ask it for a PONG at once, the proof that it is really at the destination address — unless this
+            // datagram is that proof already.
+            let proof = datagram.kind == .pong && datagram.echo.map { pingProves(echo: $0, session: datagram.session) } == true
+            if !proof { pingDue = true }
         case .proven(let previous):
             adopt(datagram.session)
             peerRestarted(previous: previous, datagram: datagram, now: now)
