@@ -112,21 +112,32 @@ extension Session {
     /// Whether `echo` answers a PING of ours that `session` may answer: one addressed to it, or to no run in
     /// particular (sent before we knew any).
     func pingProves(echo: UInt64, session: SessionID) -> Bool {
-        outstandingPings.contains { $0.token == echo && ($0.to == nil || $0.to == session) }
+        let answers = { (ping: OutstandingPing) in ping.token == echo && (ping.to == nil || ping.to == session) }
+        return outstandingPings.contains(where: answers) || outstandingChallenges.contains(where: answers)
     }
 
     /// Takes the PING that a PONG answers off the list and returns when it left; nil if the PONG answers no PING
     /// of ours (forged, or repeated), which then measures nothing.
     mutating func takeAnsweredPing(echo: UInt64, session: SessionID) -> Instant? {
-        guard let index = outstandingPings.firstIndex(where: { $0.token == echo && ($0.to == nil || $0.to == session) })
-        else { return nil }
-        return outstandingPings.remove(at: index).sentAt
+        let answers = { (ping: OutstandingPing) in ping.token == echo && (ping.to == nil || ping.to == session) }
+        if let index = outstandingPings.firstIndex(where: answers) { return outstandingPings.remove(at: index).sentAt }
+        if let index = outstandingChallenges.firstIndex(where: answers) {
+            return outstandingChallenges.remove(at: index).sentAt
+        }
+        return nil
     }
 
-    /// Remembers a PING we are sending; the oldest is forgotten once `maxOutstandingPings` are waiting.
-    mutating func rememberPing(token: UInt64, to: SessionID?, now: Instant) {
-        if outstandingPings.count >= tunables.maxOutstandingPings { outstandingPings.removeFirst() }
-        outstandingPings.append(OutstandingPing(token: token, sentAt: now, to: to))
+    /// Remembers a PING we are sending (a heartbeat, or a challenge to a claimed run); the oldest of its kind is
+    /// forgotten once `maxOutstandingPings` are waiting.
+    mutating func rememberPing(token: UInt64, to: SessionID?, challenge: Bool, now: Instant) {
+        let ping = OutstandingPing(token: token, sentAt: now, to: to)
+        if challenge {
+            if outstandingChallenges.count >= tunables.maxOutstandingPings { outstandingChallenges.removeFirst() }
+            outstandingChallenges.append(ping)
+        } else {
+            if outstandingPings.count >= tunables.maxOutstandingPings { outstandingPings.removeFirst() }
+            outstandingPings.append(ping)
+        }
     }
 
     /// The `ts` of a PING sent at `now`: our clock plus this run's secret offset (below 2^52, so the sum stays

@@ -105,7 +105,7 @@ extension Session {
             // Our own heartbeat, not a reply: it goes whatever the other side sent.
             pingDue = false
             lastPingSent = now
-            if let timestamp { rememberPing(token: timestamp, to: peer, now: now) }
+            if let timestamp { rememberPing(token: timestamp, to: peer, challenge: false, now: now) }
             record(.ping(direction: .outgoing, ack: datagram.ack))
         default:
             guard mayReply(bytes: bytes.count) else {
@@ -162,7 +162,7 @@ extension Session {
         candidate.lastChallenged = now
         claimant = candidate
         lastChallengeSent = now
-        rememberPing(token: token, to: claimed, now: now)
+        rememberPing(token: token, to: claimed, challenge: true, now: now)
         statistics.challenges += 1
         record(.ping(direction: .outgoing, ack: 0))
         return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .ping, sequence: nil), carriesCount: false)

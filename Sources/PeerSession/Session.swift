@@ -62,7 +62,10 @@ public struct Session: Sendable {
     var replyAllowance = 0
     /// Our receive side has taken its starting point from the current run's `base`.
     var resumed = false
+    /// Heartbeat PINGs and challenges waiting for their PONG, kept apart so that a flood of forged claims, each
+    /// challenged, cannot push out the heartbeat that would prove (and time) the current run.
     var outstandingPings: [OutstandingPing] = []
+    var outstandingChallenges: [OutstandingPing] = []
     var claimant: Claimant?
     /// A challenge to send: a PING addressed to this claimed run.
     var challengeTo: SessionID?

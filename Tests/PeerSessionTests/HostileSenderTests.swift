@@ -261,3 +261,22 @@ struct SniffingAttackerTests {
         #expect(harness.shown().isEmpty)  // a duplicate now
     }
 }
+
+extension HostileSenderTests {
+    @Test("a flood of forged claims, each challenged, does not push out the heartbeat that proves the real run")
+    func challengesDoNotEvictHeartbeats() throws {
+        var harness = Harness(keepStartPing: true)
+        let ping = try #require(try harness.sent().first)
+        harness.receive(Harness.fromBob(.ping, timestamp: 1, to: nil))  // bob, first contact, not yet proven
+        _ = harness.transmits()
+        for index in 0..<50 {
+            harness.now = harness.now + .milliseconds(300)
+            let forged = SessionID(startMilliseconds: Harness.bob.startMilliseconds + 1000, random: UInt16(index))
+            harness.receive(Harness.fromBob(.ping, timestamp: 1, session: forged, to: nil))
+            _ = harness.transmits()
+        }
+        #expect(harness.session.statistics.challenges == 50)
+        harness.receive(Harness.fromBob(.pong, echo: ping.timestamp ?? 0))
+        #expect(harness.session.roundTripEstimate.smoothed != nil)
+    }
+}
