@@ -54,8 +54,10 @@ extension Session {
         let claimedStart = datagram.session.startMilliseconds
         let latestPlausible = wallMilliseconds(at: now) &+ UInt64(tunables.futureSessionTolerance.microseconds / 1000)
         if claimedStart > latestPlausible {
-            reject(.future, "session \(datagram.session) claims to start \(claimedStart - wallMilliseconds(at: now)) ms "
-                   + "in our future (at most \(tunables.futureSessionTolerance) allowed)", bytes: bytes)
+            let ahead = (claimedStart - wallMilliseconds(at: now)) / 1000
+            reject(.future, "session \(datagram.session) claims to start \(ahead) s in our future (at most "
+                   + "\(tunables.futureSessionTolerance) allowed): forged, or the other machine's clock is wrong",
+                   bytes: bytes)
             return false
         }
         if let to = datagram.to, to != configuration.sessionID, datagram.kind == .ping {
