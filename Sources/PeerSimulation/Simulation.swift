@@ -163,21 +163,29 @@ public final class Simulation {
             endpoint.finishRequested = true
             endpoint.session.finishInput(now: now)
         }
-        var outgoing: [[UInt8]] = []
-        while let transmit = endpoint.session.pollTransmit(now: now) {
-            outgoing.append(transmit.bytes)
-        }
-        endpoint.datagramsSent += outgoing.count
-        while let delivery = endpoint.session.pollDelivery() {
-            endpoint.shown.append(delivery.text)
-            endpoint.shownAt.append(now)
-        }
-        while let event = endpoint.session.pollEvent() {
-            onEvent?(side, now, event)
-        }
+        var sink = Sink(side: side, now: now, onEvent: onEvent)
+        CoreDriver.drain(&endpoint.session, now: now, into: &sink)
+        endpoint.datagramsSent += sink.outgoing.count
+        endpoint.shown += sink.shown
+        endpoint.shownAt += Array(repeating: now, count: sink.shown.count)
         endpoints[side.rawValue] = endpoint
-        for bytes in outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
+        for bytes in sink.outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
         release(side)
+    }
+
+    /// One endpoint's outputs as `CoreDriver` hands them over: what it sends goes to its link once drained.
+    private struct Sink: CoreSink {
+        let side: Side
+        let now: Instant
+        let onEvent: ((Side, Instant, Event) -> Void)?
+        var outgoing: [[UInt8]] = []
+        var shown: [String] = []
+
+        func log(_ event: Event) { onEvent?(side, now, event) }
+
+        mutating func show(_ delivery: Delivery) { shown.append(delivery.text) }
+
+        mutating func send(_ transmit: Transmit) { outgoing.append(transmit.bytes) }
     }
 
     /// Datagrams the link from `side` lets through now arrive at the other side.
