@@ -12,6 +12,10 @@
 ///
 /// Keeping the order here, once, is what makes the simulator count what the runtime does.
 public enum CoreDriver {
+    /// The most waiting lines a driver hands a core between two drains: everything already typed travels packed
+    /// (`lens=`), while a long paste still gets its first datagrams out after a bounded amount of work.
+    public static let inputBatch = 256
+
     /// Empties `core` into `sink` in the order above, until it has nothing more to say at `now`.
     public static func drain<Core: MessengerCore, Sink: CoreSink>(
         _ core: inout Core, now: Instant, into sink: inout Sink

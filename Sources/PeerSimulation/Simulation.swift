@@ -108,16 +108,23 @@ public final class Simulation {
             guard let time = next, time <= end else { break }
             now = max(now, time)
             for side in Side.allCases { release(side) }
-            // One happening at a time, each followed by a flush, as the runtime answers each datagram it reads.
+            // As the runtime's protocol thread does: each datagram answered as it is read; typed lines only
+            // queued, then taken together (everything typed by now, a batch at a time) before the next flush, so
+            // waiting input is packed as it is for real.
             while let key = heap.nextKey, key <= now.microseconds, let (_, happening) = heap.pop() {
                 handle(happening)
-                for side in Side.allCases { flush(side) }
             }
             for side in Side.allCases {
+                takeInput(side)
                 if let deadline = endpoints[side.rawValue].session.nextTimeout(), deadline <= now {
                     endpoints[side.rawValue].session.handleTimeout(now: now)
                 }
                 flush(side)
+                // The runtime comes straight back for the rest of what is waiting, a batch per turn of its loop.
+                while !endpoints[side.rawValue].pendingInput.isEmpty, endpoints[side.rawValue].session.acceptsInput {
+                    takeInput(side)
+                    flush(side)
+                }
             }
             if Side.allCases.allSatisfy({ endpoints[$0.rawValue].session.state.isClosed }) { break }
         }
@@ -128,6 +135,7 @@ public final class Simulation {
         switch happening {
         case .arrival(let side, let bytes):
             endpoints[side.rawValue].session.receive(bytes, now: now)
+            flush(side)
         case .type(let side, let text):
             endpoints[side.rawValue].pendingInput.push((text, now))
         case .endInput(let side):
@@ -148,21 +156,31 @@ public final class Simulation {
         }
     }
 
-    /// Hands waiting input to the session as its window allows, then routes everything it wants to send.
-    private func flush(_ side: Side) {
+    /// Hands the session what was typed by now, as the runtime does: nothing while its window is full, otherwise
+    /// up to `CoreDriver.inputBatch` lines at once; then the end of input, once nothing is left behind it.
+    private func takeInput(_ side: Side) {
         var endpoint = endpoints[side.rawValue]
-        while endpoint.session.acceptsInput, let input = endpoint.pendingInput.pop() {
+        guard endpoint.session.acceptsInput else { return }
+        var taken = 0
+        while taken < CoreDriver.inputBatch, let input = endpoint.pendingInput.pop() {
+            taken += 1
             do {
                 try endpoint.session.submit(input.text, now: now)
                 endpoint.typedAt.append(input.typedAt)
             } catch {
-                break
+                continue
             }
         }
         if endpoint.inputEnded, endpoint.pendingInput.isEmpty, !endpoint.finishRequested {
             endpoint.finishRequested = true
             endpoint.session.finishInput(now: now)
         }
+        endpoints[side.rawValue] = endpoint
+    }
+
+    /// Routes everything the session wants to send, shows what it delivered, reports what it decided.
+    private func flush(_ side: Side) {
+        var endpoint = endpoints[side.rawValue]
         var sink = Sink(side: side, now: now, onEvent: onEvent)
         CoreDriver.drain(&endpoint.session, now: now, into: &sink)
         endpoint.datagramsSent += sink.outgoing.count

@@ -167,7 +167,7 @@ public final class PeerRuntime: @unchecked Sendable {
     /// Moves typed lines into the session while its window has room. Returns true once input has ended.
     private func takeInput(now: Instant) -> Bool {
         guard session.acceptsInput else { return false }
-        let (lines, ended) = queue.take(limit: 256)
+        let (lines, ended) = queue.take(limit: CoreDriver.inputBatch)
         for line in lines {
             do {
                 try session.submit(line, now: now)
