@@ -7,7 +7,8 @@ import Testing
 struct SimulationInputTests {
     static let lines = (0..<300).map { "line \($0) " + String(repeating: "x", count: 56) }
 
-    /// DATA datagrams (the end-of-input segment's included) A's session sends at time zero, and in all, in a lossless simulation where `lines` are typed `apart`.
+    /// DATA datagrams (the end-of-input segment's included) A's session sends at time zero, and in all, in a
+    /// lossless simulation where `lines` are typed `apart`.
     static func simulatedFirstTransmissions(apart: TimeSpan) -> (atZero: Int, total: Int) {
         let simulation = Simulation(seed: 1, aToB: LinkConditions(delay: .milliseconds(5)),
                                     bToA: LinkConditions(delay: .milliseconds(5)))
