@@ -74,6 +74,7 @@ enum SimulateCommand {
             ("p99", format(percentile(result.latencies, 0.99), 3)),
             ("max", format(percentile(result.latencies, 1), 3)),
             ("all_delivered_s", format(allDelivered, 3)),
+            ("all_delivered_s_median", format(percentile(result.allDeliveredMicroseconds.sorted(), 0.5) / 1000, 3)),
         ]
     }
 
@@ -88,7 +89,8 @@ enum SimulateCommand {
             + "\"data_tx_per_msg\": \(value["data_tx_per_msg"] ?? "0"), "
             + "\"datagrams_per_msg\": {\"a_to_b\": \(value["a_to_b"] ?? "0"), \"b_to_a\": \(value["b_to_a"] ?? "0")}, "
             + "\"latency_ms\": {\"p50\": \(value["p50"] ?? "0"), \"p99\": \(value["p99"] ?? "0"), "
-            + "\"max\": \(value["max"] ?? "0")}, \"all_delivered_s\": \(value["all_delivered_s"] ?? "0")}"
+            + "\"max\": \(value["max"] ?? "0")}, \"all_delivered_s\": \(value["all_delivered_s"] ?? "0"), "
+            + "\"all_delivered_s_median\": \(value["all_delivered_s_median"] ?? "0")}"
     }
 
     static func table(_ options: SimulateOptions, _ result: Result) -> String {

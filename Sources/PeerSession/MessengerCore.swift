@@ -1,8 +1,9 @@
 /// What a runtime drives: a sans-I/O conversation core. `Session` (the peer protocol) is one; a core speaking
 /// another wire format (the original classroom clients', for instance) can be another, under the same runtime.
 ///
-/// The call order is `Session`'s: an input with the current time, then drain `pollTransmit`, `pollEvent` and
-/// `pollDelivery`, then wait until `nextTimeout()` or the next input.
+/// The call order: an input with the current time, then `CoreDriver.drain` (events, then deliveries, then
+/// datagrams: show before acknowledging), then wait until `nextTimeout()` or the next input. Drive a core only
+/// through `CoreDriver`, so every driver keeps that order.
 public protocol MessengerCore: Sendable {
     /// Queues a message typed by the user.
     mutating func submit(_ text: String, now: Instant) throws(SubmitError)

@@ -108,16 +108,23 @@ public final class Simulation {
             guard let time = next, time <= end else { break }
             now = max(now, time)
             for side in Side.allCases { release(side) }
-            // One happening at a time, each followed by a flush, as the runtime answers each datagram it reads.
+            // As the runtime's protocol thread does: each datagram answered as it is read; typed lines only
+            // queued, then taken together (everything typed by now, a batch at a time) before the next flush, so
+            // waiting input is packed as it is for real.
             while let key = heap.nextKey, key <= now.microseconds, let (_, happening) = heap.pop() {
                 handle(happening)
-                for side in Side.allCases { flush(side) }
             }
             for side in Side.allCases {
+                takeInput(side)
                 if let deadline = endpoints[side.rawValue].session.nextTimeout(), deadline <= now {
                     endpoints[side.rawValue].session.handleTimeout(now: now)
                 }
                 flush(side)
+                // The runtime comes straight back for the rest of what is waiting, a batch per turn of its loop.
+                while !endpoints[side.rawValue].pendingInput.isEmpty, endpoints[side.rawValue].session.acceptsInput {
+                    takeInput(side)
+                    flush(side)
+                }
             }
             if Side.allCases.allSatisfy({ endpoints[$0.rawValue].session.state.isClosed }) { break }
         }
@@ -128,6 +135,7 @@ public final class Simulation {
         switch happening {
         case .arrival(let side, let bytes):
             endpoints[side.rawValue].session.receive(bytes, now: now)
+            flush(side)
         case .type(let side, let text):
             endpoints[side.rawValue].pendingInput.push((text, now))
         case .endInput(let side):
@@ -148,36 +156,54 @@ public final class Simulation {
         }
     }
 
-    /// Hands waiting input to the session as its window allows, then routes everything it wants to send.
-    private func flush(_ side: Side) {
+    /// Hands the session what was typed by now, as the runtime does: nothing while its window is full, otherwise
+    /// up to `CoreDriver.inputBatch` lines at once; then the end of input, once nothing is left behind it.
+    private func takeInput(_ side: Side) {
         var endpoint = endpoints[side.rawValue]
-        while endpoint.session.acceptsInput, let input = endpoint.pendingInput.pop() {
+        guard endpoint.session.acceptsInput else { return }
+        var taken = 0
+        while taken < CoreDriver.inputBatch, let input = endpoint.pendingInput.pop() {
+            taken += 1
             do {
                 try endpoint.session.submit(input.text, now: now)
                 endpoint.typedAt.append(input.typedAt)
             } catch {
-                break
+                continue
             }
         }
         if endpoint.inputEnded, endpoint.pendingInput.isEmpty, !endpoint.finishRequested {
             endpoint.finishRequested = true
             endpoint.session.finishInput(now: now)
         }
-        var outgoing: [[UInt8]] = []
-        while let transmit = endpoint.session.pollTransmit(now: now) {
-            outgoing.append(transmit.bytes)
-        }
-        endpoint.datagramsSent += outgoing.count
-        while let delivery = endpoint.session.pollDelivery() {
-            endpoint.shown.append(delivery.text)
-            endpoint.shownAt.append(now)
-        }
-        while let event = endpoint.session.pollEvent() {
-            onEvent?(side, now, event)
-        }
         endpoints[side.rawValue] = endpoint
-        for bytes in outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
+    }
+
+    /// Routes everything the session wants to send, shows what it delivered, reports what it decided.
+    private func flush(_ side: Side) {
+        var endpoint = endpoints[side.rawValue]
+        var sink = Sink(side: side, now: now, onEvent: onEvent)
+        CoreDriver.drain(&endpoint.session, now: now, into: &sink)
+        endpoint.datagramsSent += sink.outgoing.count
+        endpoint.shown += sink.shown
+        endpoint.shownAt += Array(repeating: now, count: sink.shown.count)
+        endpoints[side.rawValue] = endpoint
+        for bytes in sink.outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
         release(side)
+    }
+
+    /// One endpoint's outputs as `CoreDriver` hands them over: what it sends goes to its link once drained.
+    private struct Sink: CoreSink {
+        let side: Side
+        let now: Instant
+        let onEvent: ((Side, Instant, Event) -> Void)?
+        var outgoing: [[UInt8]] = []
+        var shown: [String] = []
+
+        func log(_ event: Event) { onEvent?(side, now, event) }
+
+        mutating func show(_ delivery: Delivery) { shown.append(delivery.text) }
+
+        mutating func send(_ transmit: Transmit) { outgoing.append(transmit.bytes) }
     }
 
     /// Datagrams the link from `side` lets through now arrive at the other side.

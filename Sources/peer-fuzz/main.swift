@@ -29,7 +29,7 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
     try? session.submit("hello", now: .zero)
     var offset = 0
     var now = Instant.zero
-    var lastDelivered: UInt64 = 0
+    var order = DeliveryOrderCheck()
     while offset + 2 <= data.count {
         let length = Int(data[offset]) | Int(data[offset + 1]) << 8
         offset += 2
@@ -38,16 +38,25 @@ func fuzzOne(_ input: UnsafeRawBufferPointer) {
         session.receive(UnsafeRawBufferPointer(rebasing: data[offset..<end]), now: now)
         offset = end
         if let deadline = session.nextTimeout(), deadline <= now + .milliseconds(1) { session.handleTimeout(now: now) }
-        while session.pollTransmit(now: now) != nil {}
-        while let event = session.pollEvent() {
-            // A new run of the peer starts its own sequence numbers.
-            if case .peerUp(_, _, .restarted) = event { lastDelivered = 0 }
-        }
-        while let delivery = session.pollDelivery() {
-            precondition(delivery.sequence > lastDelivered, "delivered \(delivery.sequence) after \(lastDelivered)")
-            lastDelivered = delivery.sequence
-        }
+        CoreDriver.drain(&session, now: now, into: &order)
     }
+}
+
+/// Drains the session as every driver does, and stops the fuzzer at a delivery out of order.
+struct DeliveryOrderCheck: CoreSink {
+    var lastDelivered: UInt64 = 0
+
+    mutating func log(_ event: Event) {
+        // A new run of the peer starts its own sequence numbers.
+        if case .peerUp(_, _, .restarted) = event { lastDelivered = 0 }
+    }
+
+    mutating func show(_ delivery: Delivery) {
+        precondition(delivery.sequence > lastDelivered, "delivered \(delivery.sequence) after \(lastDelivered)")
+        lastDelivered = delivery.sequence
+    }
+
+    func send(_ transmit: Transmit) {}
 }
 
 #if FUZZING

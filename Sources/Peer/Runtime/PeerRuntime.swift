@@ -179,7 +179,7 @@ public final class PeerRuntime: @unchecked Sendable {
     /// Moves typed lines into the session while its window has room. Returns true once input has ended.
     private func takeInput(now: Instant) -> Bool {
         guard session.acceptsInput else { return false }
-        let (lines, ended) = queue.take(limit: 256)
+        let (lines, ended) = queue.take(limit: CoreDriver.inputBatch)
         for line in lines {
             do {
                 try session.submit(line, now: now)
@@ -238,42 +238,47 @@ public final class PeerRuntime: @unchecked Sendable {
         }
     }
 
-    /// Sends what the session wants sent (minus simulated drops), shows what it delivered, logs what it decided.
+    /// Sends what the session wants sent (minus simulated drops), shows what it delivered, logs what it decided —
+    /// in `CoreDriver`'s order: deliveries are written out of the process before any datagram acknowledges them.
     private func flush(now: Instant) {
-        // Show before acknowledging: what a datagram's count says we delivered must already be out of this
-        // process (written to stdout or the terminal), or a peer killed in between would lose lines the other
-        // side will never send again. So deliveries are handed over and flushed before any datagram leaves.
-        // Events first: "bob is here" reads better before bob's first message than after it.
-        while let event = session.pollEvent() { log(event) }
-        var delivered = false
-        while let delivery = session.pollDelivery() {
-            output?.deliver(delivery)
-            delivered = true
+        var sink = Sink(runtime: self, now: now)
+        CoreDriver.drain(&session, now: now, into: &sink)
+    }
+
+    /// The runtime as `CoreDriver` sees it: the log, the output, and the sockets behind the loss simulation.
+    private struct Sink: CoreSink {
+        let runtime: PeerRuntime
+        let now: Instant
+
+        func log(_ event: Event) { runtime.log(event) }
+
+        func show(_ delivery: Delivery) { runtime.output?.deliver(delivery) }
+
+        func commitDeliveries() { runtime.output?.idle() }
+
+        func send(_ transmit: Transmit) { runtime.impair(transmit, now: now) }
+    }
+
+    /// Sends a datagram through the loss simulation, logging what it does to it, and whatever it releases now.
+    private func impair(_ transmit: Transmit, now: Instant) {
+        if configuration.impairments.isEmpty {
+            send(transmit)
+            return
         }
-        if delivered { output?.idle() }
-        while let transmit = session.pollTransmit(now: now) {
-            // The session's own event for this datagram (send, resend) goes first, then its fate.
-            while let event = session.pollEvent() { log(event) }
-            if configuration.impairments.isEmpty {
-                send(transmit)
-                continue
+        for fate in impairment.submit(transmit, now: now) {
+            switch fate {
+            case .dropped:
+                simulatedDrops += 1
+                log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
+            case .duplicated:
+                log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "duplicate", delay: nil))
+            case .reordered:
+                log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "reorder", delay: nil))
+            case .delayed(let delay):
+                log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "delay", delay: delay))
             }
-            for fate in impairment.submit(transmit, now: now) {
-                switch fate {
-                case .dropped:
-                    simulatedDrops += 1
-                    log(.drop(kind: transmit.kind, sequence: transmit.sequence, bytes: transmit.bytes.count))
-                case .duplicated:
-                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "duplicate", delay: nil))
-                case .reordered:
-                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "reorder", delay: nil))
-                case .delayed(let delay):
-                    log(.impair(kind: transmit.kind, sequence: transmit.sequence, effect: "delay", delay: delay))
-                }
-            }
-            for due in impairment.due(now: now) { send(due) }
         }
-        while let event = session.pollEvent() { log(event) }
+        for due in impairment.due(now: now) { send(due) }
     }
 
     private func send(_ transmit: Transmit) {
