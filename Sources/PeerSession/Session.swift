@@ -4,9 +4,9 @@ import PeerWire
 ///
 /// It does no I/O and reads no clock. Feed it what happens — `submit` a message the user typed, `receive` a
 /// datagram from the destination host, `finishInput` at end of input, `handleTimeout` when `nextTimeout()` is
-/// reached — each with the current time. After every such call, drain its outputs: `pollTransmit` until nil
-/// (datagrams to send, and from which socket), `pollDelivery` until nil (messages to show), `pollEvent` until nil
-/// (decisions to log), then sleep until `nextTimeout()` or the next input. `state` says when it is over.
+/// reached — each with the current time. After every such call, drain its outputs with `CoreDriver.drain`
+/// (events, then deliveries, then datagrams: show before acknowledging), then sleep until `nextTimeout()` or the
+/// next input. `state` says when it is over.
 ///
 /// What it guarantees, whatever the network does: each of the other side's messages is delivered exactly once
 /// and in order; a segment is replayed only when the other side's count or its `sack` report, or the
