@@ -58,6 +58,17 @@ struct EventAggregatorTests {
         #expect(reasons == "2000 datagram from N.N.N.N:N, not ours")
     }
 
+    @Test("a flood of forged claims, each challenged, is a few lines and one summary a second")
+    func challengesAreSummarised() {
+        let events = (0..<500).map { index in
+            (TimeSpan(microseconds: Int64(index) * 10_000),
+             Event.challenge(name: "bob", session: SessionID(rawValue: UInt64(index) << 16)))
+        }
+        let logged = Self.play(events, end: .seconds(5))
+        #expect(logged.filter { if case .challenge = $0.event { true } else { false } }.count == 3)
+        #expect(Self.summaries(logged, of: "challenge").map(\.count).reduce(0, +) == 500)
+    }
+
     @Test("forged identities and numbers count as one reason: hex session identities are numbers too")
     func identitiesMasked() {
         let first = EventAggregator.reasonClass(of: .reject(

@@ -86,6 +86,7 @@ public struct EventAggregator: Sendable {
     public static func reasonClass(of event: Event) -> String {
         switch event {
         case .reject(let reason, _), .socketError(let reason): shortened(numbersMasked(reason))
+        case .challenge(let name, _): "claims to be \(name)"
         default: ""
         }
     }
@@ -130,11 +131,13 @@ public struct EventAggregator: Sendable {
 
     /// The kinds of event that come in floods.
     enum Kind: String, CaseIterable {
-        case reject, duplicate, hold, error
+        case reject, duplicate, hold, error, challenge
 
         init?(_ event: Event) {
             switch event {
             case .reject: self = .reject
+            // A flood of forged claims to be the other side is challenged up to a hundred times a second.
+            case .challenge: self = .challenge
             case .duplicate: self = .duplicate
             case .hold: self = .hold
             case .socketError: self = .error
