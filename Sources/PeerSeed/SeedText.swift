@@ -44,4 +44,23 @@ public enum SeedText {
         if !current.isEmpty || pieces.isEmpty { pieces.append(current) }
         return pieces
     }
+
+    /// The start of a text, at most `limit` characters, quoted and harmless on a terminal or in a log: `"`, `\`
+    /// and every control, format or separator character (escape sequences, bidirectional overrides) written as
+    /// `\u{…}`; "…" marks a cut.
+    public static func quotedPrefix(of bytes: [UInt8], limit: Int = 20) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var quoted = "\""
+        for character in text.prefix(max(0, limit)) {
+            for scalar in character.unicodeScalars {
+                switch scalar.properties.generalCategory {
+                case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned:
+                    quoted += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                default:
+                    quoted += scalar == "\"" || scalar == "\\" ? "\\" + String(scalar) : String(scalar)
+                }
+            }
+        }
+        return quoted + (text.count > limit ? "…\"" : "\"")
+    }
 }

@@ -153,6 +153,7 @@ public final class PeerRuntime: @unchecked Sendable {
                 return SessionOutcome(everythingAcknowledged: false, reason: .interrupted)
             }(),
             statistics: session.statistics, simulatedDrops: simulatedDrops)
+        summary?.unconfirmed = (session as? SeedSession)?.unconfirmed
         listenSocket.close()
         sendSocket?.close()
         done.signal()

@@ -78,6 +78,8 @@ public struct RuntimeSummary: Sendable {
     public var statistics: SessionStatistics
     /// Datagrams the loss simulation threw away.
     public var simulatedDrops: Int
+    /// `--wire seed`: which of our lines the original never confirmed (`SeedSession.unconfirmed`), or nil.
+    public var unconfirmed: String?
 
     /// The one-line summary printed at exit: `summary alice: sent=3 delivered=2 replayed=1 …`.
     public var line: String {
@@ -86,5 +88,6 @@ public struct RuntimeSummary: Sendable {
             + " replayed=\(statistics.replays) duplicates=\(statistics.duplicates) rejected=\(statistics.rejected)"
             + " dropped=\(simulatedDrops) srtt=\(srtt)"
             + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
+            + (unconfirmed.map { " unconfirmed: \($0)" } ?? "")
     }
 }
