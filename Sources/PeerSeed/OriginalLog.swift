@@ -7,11 +7,14 @@ import PeerSession
 /// each other's order. Lines are therefore **held** for a while before they are shown, so that a burst can put
 /// a recovered line before them:
 ///
+/// - **Only where lines go missing.** A line is held only if datagrams were seen going missing in the last
+///   `lossMemory` (`noteLoss`, or a replay bringing a line we never had); otherwise it is shown at once.
 /// - **Held until settled.** A line that arrives (a first transmission, or a replay of a line we never had) is
 ///   held until one of these, whichever comes first:
-///   - *quiet*: one of our first transmissions left after we learned of the line, and no replay burst began
-///     within the answer window after it. The original replays on every count that differs from its number of
-///     lines, and our count includes every line we hold, so its silence says we had all its lines then;
+///   - *quiet*: two of our first transmissions left after we learned of the line, and no replay burst began
+///     within the answer window after either. The original replays on every count that differs from its number
+///     of lines, and our count includes every line we hold, so its silence says we had all its lines then
+///     (unless our line was lost, hence two);
 ///   - *time*: `holdLimit` passed since we learned of it;
 ///   - *overflow*: more than `maxHeld` lines are held (the oldest goes), so memory stays bounded.
 ///   Held lines are shown front to back: showing a line shows every held line placed before it.
@@ -31,7 +34,7 @@ struct OriginalLog: Sendable {
     struct Line: Sendable {
         var text: String
         var fingerprint: Int
-        /// When we learned of it: a quiet answer to one of our lines sent later settles it.
+        /// When we learned of it: quiet answers to our lines sent later settle it.
         var learnedAt: Instant
         /// When it is shown at the latest.
         var releaseBy: Instant

@@ -80,7 +80,12 @@ extension SeedSession {
         }
         var named = 0
         var parts: [String] = []
+        var unlisted = 0
         for run in runs {
+            guard named < 12 else {
+                unlisted += run.members.count
+                continue
+            }
             var part = run.missing == run.members.count ? "" : "\(run.missing) of "
             var names: [String] = []
             for index in run.members {
@@ -89,9 +94,10 @@ extension SeedSession {
                 names.append("#\(index + 1) \(SeedText.quotedPrefix(of: outgoing[index].text))")
             }
             let unnamed = run.members.count - names.count
-            part += names.joined(separator: " ") + (unnamed > 0 ? "\(names.isEmpty ? "" : " ")+\(unnamed) more" : "")
+            part += names.joined(separator: " ") + (unnamed > 0 ? " +\(unnamed) more" : "")
             parts.append(part)
         }
+        if unlisted > 0 { parts.append("+\(unlisted) more") }
         let forgotten = lossesForgotten > 0 ? " (and \(lossesForgotten) earlier intervals)" : ""
         return "\(missingTotal) of \(outgoing.count): " + parts.joined(separator: "; ") + forgotten
     }
