@@ -26,12 +26,22 @@ public struct SeedConfiguration: Sendable, Equatable {
     /// How long after one of our messages leaves a replay burst it triggers may still begin. Within it, a text
     /// the current burst repeats is read as the start of that next burst rather than as a new message.
     public var burstAnswerWindow: TimeSpan
+    /// The longest a line of the original's is held back before it is shown, so that a replay burst can put a
+    /// line we missed before it (see `OriginalLog`). Longer keeps more lines in the original's order; shorter
+    /// shows them sooner while we do not type (a line we answer is settled sooner, by the original's silence).
+    /// Zero shows every line at once, in the order it arrives.
+    public var holdLimit: TimeSpan
+    /// The most lines held back at once; beyond it the oldest is shown, so a flood cannot fill memory.
+    public var maxHeld: Int
+    /// How many of the original's texts are remembered to show each only once (about 30 bytes each).
+    public var textMemory: Int
 
     /// Collects the configuration; the defaults suit a LAN or a single machine, where the original ran.
     public init(
         name: String, peerName: String = "seed", linger: TimeSpan = .seconds(5), maxReplaysPerMessage: Int = 3,
         replaySpacing: TimeSpan = .milliseconds(200), roundTripAllowance: TimeSpan = .milliseconds(100),
-        burstGap: TimeSpan = .milliseconds(200), burstAnswerWindow: TimeSpan = .seconds(1)
+        burstGap: TimeSpan = .milliseconds(200), burstAnswerWindow: TimeSpan = .seconds(1),
+        holdLimit: TimeSpan = .seconds(2), maxHeld: Int = 256, textMemory: Int = 65_536
     ) {
         self.name = name
         self.peerName = peerName
@@ -41,5 +51,8 @@ public struct SeedConfiguration: Sendable, Equatable {
         self.roundTripAllowance = roundTripAllowance
         self.burstGap = burstGap
         self.burstAnswerWindow = burstAnswerWindow
+        self.holdLimit = holdLimit
+        self.maxHeld = maxHeld
+        self.textMemory = textMemory
     }
 }

@@ -52,10 +52,12 @@ public enum SeedDatagram: Sendable, Equatable {
     ///
     /// It is `TEXT -resend` if it ends with ` -resend`; otherwise `TEXT -COUNT` if it ends with ` -` and decimal
     /// digits, split at the *last* ` -`, so the text itself may contain ` -` (the original's own text cannot, but
-    /// ours, or a future client's, may). Anything else is refused with the reason.
+    /// ours, or a future client's, may). Anything else is refused with the reason, and so is anything longer than
+    /// `maxBytes`: the original never sends more than it can read, so a longer datagram is not from one.
     public static func decode(_ bytes: [UInt8]) throws(SeedDecodeError) -> SeedDatagram {
         let all = bytes
         guard !all.isEmpty else { throw .empty }
+        guard all.count <= maxBytes else { throw .tooLong(bytes: all.count) }
         guard String(validating: all, as: UTF8.self) != nil else { throw .invalidUTF8 }
         if all.count >= resendTail.count, all.suffix(resendTail.count).elementsEqual(resendTail) {
             return .resend(text: String(decoding: all.dropLast(resendTail.count), as: UTF8.self))
@@ -88,6 +90,8 @@ public enum SeedDatagram: Sendable, Equatable {
 
     /// Reads a datagram straight from a receive buffer; see `decode(_:)` for an array.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(SeedDecodeError) -> SeedDatagram {
-        try decode(Array(bytes))
+        // Refused before copying: a flood of 64 KB datagrams costs no allocation.
+        guard bytes.count <= maxBytes else { throw .tooLong(bytes: bytes.count) }
+        return try decode(Array(bytes))
     }
 }

@@ -2,6 +2,8 @@
 public enum SeedDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Zero bytes.
     case empty
+    /// Longer than the original's 1024-byte receive buffer: no original client can have sent it.
+    case tooLong(bytes: Int)
     /// The bytes are not UTF-8 (the original would crash decoding them; we only refuse them).
     case invalidUTF8
     /// No ` -` before the end: neither `TEXT -COUNT` nor `TEXT -resend`.
@@ -17,6 +19,8 @@ public enum SeedDecodeError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .empty: "empty datagram"
+        case .tooLong(let bytes):
+            "\(bytes) bytes: longer than the \(SeedDatagram.maxBytes) bytes an original client can send"
         case .invalidUTF8: "not valid UTF-8"
         case .noSuffix: "no ' -COUNT' or ' -resend' at the end"
         case .emptyCount: "nothing after the final ' -': the count is missing"

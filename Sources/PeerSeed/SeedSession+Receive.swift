@@ -24,12 +24,13 @@ extension SeedSession {
         switch datagram {
         case .first(let text, let count):
             if isRecorded(.message) {
-                record(.receive(kind: .data, sequence: shownCount + 1, segments: 1, transmission: nil, ack: count,
-                                sack: [], bytes: bytes.count))
+                record(.receive(kind: .data, sequence: log.receivedCount + 1, segments: 1, transmission: nil,
+                                ack: count, sack: [], bytes: bytes.count))
             }
             // The original sends a burst in one go, so a line of its own means the burst, if any, is over.
             bursts.endBurst()
-            show(text)
+            judged(log.firstTransmission(text, now: now))
+            showSettled(now: now)
             takeCount(count, now: now)
         case .resend(let text):
             if lastReplayArrival.map({ now - $0 > configuration.burstGap }) ?? true,
@@ -44,28 +45,36 @@ extension SeedSession {
                 record(.receive(kind: .resend, sequence: nil, segments: 1, transmission: nil, ack: peerCount ?? 0,
                                 sack: [], bytes: bytes.count))
             }
-            let positions = shownPositions[text] ?? []
-            switch bursts.judge(text, shown: positions.count, now: now, gap: configuration.burstGap) {
-            case .duplicate(let occurrence):
-                statistics.duplicates += 1
-                let sequence = positions.indices.contains(occurrence - 1) ? positions[occurrence - 1] : 0
-                record(.duplicate(sequence: sequence, count: shownCount))
-            case .new:
-                show(text)
-            case .uncertain:
-                show(text)
-                note("shown possibly twice: a replay burst repeats this text and its place in the original's log"
-                     + " is uncertain", sequence: UInt64(shownCount))
-            }
+            let starts = bursts.replayStartsBurst(now: now, gap: configuration.burstGap)
+            judged(log.replay(text, now: now, startsBurst: starts, tracker: &bursts))
+            showSettled(now: now)
         }
     }
 
-    /// Shows one of the original's messages and counts it.
-    private mutating func show(_ text: String) {
-        shownCount += 1
-        shownPositions[text, default: []].append(shownCount)
-        statistics.messagesDelivered += 1
-        deliveries.push(Delivery(from: configuration.peerName, text: text, sequence: shownCount))
-        if isRecorded(.message) { record(.deliver(sequence: shownCount, count: shownCount, bytes: text.utf8.count)) }
+    private mutating func judged(_ verdict: OriginalLog.Verdict) {
+        guard case .duplicate(let position) = verdict else { return }
+        statistics.duplicates += 1
+        record(.duplicate(sequence: position, count: log.receivedCount))
+    }
+
+    /// Shows every held line that is settled by `now`.
+    mutating func showSettled(now: Instant) {
+        log.releaseDue(now: now)
+        deliverReleased()
+    }
+
+    /// Hands over, in order, the lines the log has released.
+    mutating func deliverReleased() {
+        while let release = log.nextRelease() {
+            statistics.messagesDelivered += 1
+            deliveries.push(Delivery(from: configuration.peerName, text: release.text, sequence: release.position))
+            if isRecorded(.message) {
+                record(.deliver(sequence: release.position, count: log.receivedCount, bytes: release.text.utf8.count))
+            }
+            if release.late {
+                note("shown late: the original's replays put it before a line already shown",
+                     sequence: release.position)
+            }
+        }
     }
 }

@@ -24,7 +24,7 @@ extension SeedSession {
             statistics.replays += 1
             statistics.datagramsSent += 1
             record(.resend(sequence: sequence, transmission: outgoing[index].replays + 1, reason: .count,
-                           ack: shownCount, bytes: bytes.count))
+                           ack: log.receivedCount, bytes: bytes.count))
             return Transmit(bytes: bytes, route: .freshSocket, kind: .resend, sequence: sequence)
         }
         return nil
@@ -38,12 +38,15 @@ extension SeedSession {
         lastFirstTransmissionAt = now
         // Only our first transmissions make the original replay its log: this one may, for a while.
         bursts.noteTrigger(until: now + configuration.burstAnswerWindow)
-        let bytes = SeedDatagram.encodeFirst(text: outgoing[index].text, count: shownCount)
+        // Its count covers every line we hold; if the original stays silent, it had no more.
+        log.sentFirstTransmission(now: now, window: quietWindow)
+        let count = log.receivedCount
+        let bytes = SeedDatagram.encodeFirst(text: outgoing[index].text, count: count)
         let sequence = UInt64(index + 1)
         statistics.dataTransmissions += 1
         statistics.datagramsSent += 1
         if isRecorded(.message) {
-            record(.send(kind: .data, sequence: sequence, segments: 1, fragment: nil, ack: shownCount, sack: [],
+            record(.send(kind: .data, sequence: sequence, segments: 1, fragment: nil, ack: count, sack: [],
                          bytes: bytes.count))
         }
         return Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence)

@@ -12,9 +12,10 @@ import PeerWire
 /// - **Sending.** Each line leaves as `TEXT -COUNT` from the send socket, COUNT being how many of the
 ///   original's messages we show. A `-` in the text becomes U+2010 (‐) first (logged), and a line longer than a
 ///   datagram the original can read becomes several messages, cut on character boundaries (`SeedText`).
-/// - **Receiving.** First transmissions are shown in arrival order and counted. Replays are matched against
-///   what we show by `ReplayBurstTracker`: duplicates are dropped, messages we missed are shown; where it cannot
-///   be told, the line is shown and the log says it may be shown twice.
+/// - **Receiving.** Datagrams longer than the original can send (1024 bytes) are refused. Each line is held
+///   back until its place in the original's order is settled, at most `holdLimit`, so that a line we missed and
+///   recover from a replay burst is shown in its place (`OriginalLog`; burst boundaries: `ReplayBurstTracker`).
+///   A text is shown once: every later datagram with it is a duplicate. Held lines are counted.
 /// - **Repairing.** The original's COUNT says *how many* of our messages arrived, never *which*, and never
 ///   counts replays, so after one loss it trails ours for ever. So counts are used as evidence only when
 ///   nothing of ours can be in flight: no first transmission of ours left within `roundTripAllowance` (twice
@@ -33,10 +34,16 @@ import PeerWire
 ///   lines carries our count, which makes it replay). There is no heartbeat to send instead.
 /// - **Ending.** After `finishInput` the session closes once nothing has been heard for `linger`;
 ///   `everythingAcknowledged` is whether the original's latest count equals the number of messages we sent.
-///   After any loss it never will, since replays are not counted: the original cannot tell us more.
+///   After any loss it never will, since replays are not counted: the original cannot tell us more, and
+///   `unconfirmed` names the lines it did not confirm. Held lines are shown before the session closes.
+/// - **Bounded.** Every table is bounded whatever the original (or a forger) sends: held lines (`maxHeld`),
+///   remembered texts (`textMemory`), suspects (`maxSuspectGroups`), our lines awaiting an answer (64).
 public struct SeedSession: MessengerCore {
     /// The longest line `submit` accepts, in UTF-8 bytes: the same limit as `Session`'s.
     public static let maxMessageBytes = Session.maxMessageBytes
+    /// The most intervals of suspects kept, and of losses remembered for `unconfirmed`: a count from the original
+    /// adds one only when its deficit grows, so this takes at least as many of our lines lost.
+    public static let maxSuspectGroups = 256
 
     let configuration: SeedConfiguration
 
@@ -61,14 +68,15 @@ public struct SeedSession: MessengerCore {
     /// Our messages covered by the last count used as evidence, and how many of them it showed missing.
     var evidenceCovered = 0
     var evidenceDeficit = 0
+    /// Intervals where a count showed messages missing, kept for `unconfirmed` (oldest dropped beyond the cap).
+    var losses: [SuspectGroup] = []
+    var lossesForgotten = 0
     var localFinished = false
     var finishedAt: Instant?
 
     // MARK: Receiving side
-    /// How many of the original's messages we show: our COUNT.
-    var shownCount: UInt64 = 0
-    /// Where each text sits among the messages shown (1-based), so a duplicate names the message it repeats.
-    var shownPositions: [String: [UInt64]] = [:]
+    /// The original's lines: held, placed, shown once.
+    var log: OriginalLog
     var bursts = ReplayBurstTracker()
     var lastHeard: Instant?
 
@@ -86,6 +94,8 @@ public struct SeedSession: MessengerCore {
     /// to answer and would print anything we sent.
     public init(configuration: SeedConfiguration, now: Instant) {
         self.configuration = configuration
+        log = OriginalLog(holdLimit: configuration.holdLimit, maxHeld: configuration.maxHeld,
+                          memoryCapacity: configuration.textMemory)
     }
 
     // MARK: Queries
@@ -95,8 +105,10 @@ public struct SeedSession: MessengerCore {
     /// Whether to hand over more input: until input ends or the session closes. The original has no flow
     /// control to respect and each line leaves at once, so nothing piles up here.
     public var acceptsInput: Bool { !localFinished && state == .open }
-    /// How many of the original's messages we show: the COUNT our datagrams carry.
-    public var count: UInt64 { shownCount }
+    /// How many of the original's messages we have, shown or held back: the COUNT our datagrams carry.
+    public var count: UInt64 { log.receivedCount }
+    /// How many of the original's messages are held back, not shown yet.
+    public var heldCount: Int { log.heldCount }
     /// How many messages (lines, or pieces of long lines) we have queued: the original's count to reach.
     public var messagesQueued: Int { outgoing.count }
 
@@ -135,9 +147,12 @@ public struct SeedSession: MessengerCore {
         close(.interrupted)
     }
 
-    /// Acts on every deadline that has passed: replays whose spacing has run out, and the end of lingering.
+    /// Acts on every deadline that has passed: replays whose spacing has run out, held lines to show, the end of
+    /// a burst, and the end of lingering.
     public mutating func handleTimeout(now: Instant) {
         if case .closed = state { return }
+        if log.hasFloating, let end = bursts.burstEnds(gap: configuration.burstGap), end <= now { log.burstEnded() }
+        showSettled(now: now)
         waiting.removeAll { index in
             guard let due = outgoing[index].dueAt, due <= now else { return false }
             outgoing[index].dueAt = nil
@@ -156,11 +171,14 @@ public struct SeedSession: MessengerCore {
     /// The next decision to log.
     public mutating func pollEvent() -> Event? { events.pop() }
 
-    /// When `handleTimeout` is next needed: the earliest spaced replay, or the end of lingering; nil when
-    /// closed. Call again after every input.
+    /// When `handleTimeout` is next needed: the earliest spaced replay, held line to show, end of a burst placing
+    /// lines, or the end of lingering; nil when closed. Call again after every input.
     public func nextTimeout() -> Instant? {
         if case .closed = state { return nil }
-        var deadline = lingerDeadline
+        var deadline = [lingerDeadline, log.nextDeadline()].compactMap { $0 }.min()
+        if log.hasFloating, let end = bursts.burstEnds(gap: configuration.burstGap) {
+            deadline = min(deadline ?? end, end)
+        }
         for index in waiting {
             if let due = outgoing[index].dueAt { deadline = min(deadline ?? due, due) }
         }
@@ -189,10 +207,20 @@ public struct SeedSession: MessengerCore {
 
     mutating func close(_ reason: SessionOutcome.Reason) {
         if case .closed = state { return }
+        // Held lines are ours to show: the conversation is over, there is nothing left to wait for.
+        log.releaseAll()
+        deliverReleased()
+        if let unconfirmed { note("not confirmed by the original: \(unconfirmed)", sequence: nil) }
         let outcome = SessionOutcome(
             everythingAcknowledged: (peerCount ?? 0) == UInt64(outgoing.count), reason: reason)
         state = .closed(outcome)
         record(.close(outcome: outcome))
+    }
+
+    /// How long after one of our first transmissions a replay burst answering it may begin: its silence until
+    /// then settles the lines we held when it left.
+    var quietWindow: TimeSpan {
+        max(configuration.roundTripAllowance, (measuredRoundTrip ?? .zero) * 2)
     }
 
     /// How long after our last first transmission a count from the original may still not include it: twice the

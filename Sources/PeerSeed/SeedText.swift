@@ -44,4 +44,16 @@ public enum SeedText {
         if !current.isEmpty || pieces.isEmpty { pieces.append(current) }
         return pieces
     }
+
+    /// The start of a text, at most `limit` characters, in quotes, with `"` and `\` escaped so the quotes stay
+    /// unambiguous; "…" marks a cut. Controls and bidirectional characters are left to the output, which makes
+    /// every text from the network harmless in one place (`SafeText`, on every path to a terminal, file or log).
+    public static func quotedPrefix(of bytes: [UInt8], limit: Int = 20) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var quoted = "\""
+        for scalar in text.prefix(max(0, limit)).unicodeScalars {
+            quoted += scalar == "\"" || scalar == "\\" ? "\\" + String(scalar) : String(scalar)
+        }
+        return quoted + (text.count > limit ? "…\"" : "\"")
+    }
 }

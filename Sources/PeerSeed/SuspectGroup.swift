@@ -9,12 +9,15 @@
 struct SuspectGroup: Sendable {
     /// Indices in `SeedSession.outgoing`.
     var members: Range<Int>
+    /// How many of them the count showed missing.
+    var missing: Int
     /// Replays this group may still have.
     var budget: Int
 
     /// The group for `members`, of which `missing` are missing, with at most `limit` replays per message.
     init(members: Range<Int>, missing: Int, limit: Int) {
         self.members = members
+        self.missing = missing
         budget = min(members.count * limit, members.count + missing * (limit - 1))
     }
 }

@@ -16,6 +16,8 @@ final class SeedNetwork {
         var weShowed: [String] = []
         /// The texts of what the original printed (replays included), in order.
         var theyPrinted: [String] = []
+        /// How long after the original typed each line we showed it, in the order shown (ms).
+        var showDelays: [Double] = []
         var statistics = SessionStatistics()
         var state = SessionState.open
         var originalDied = false
@@ -26,6 +28,22 @@ final class SeedNetwork {
         var ourLinesShown: Double { Self.share(of: ourLines, in: theyPrinted) }
         /// Whether we showed any line more than once.
         var weShowedATwice: Bool { Set(weShowed).count != weShowed.count }
+        /// Lines we showed out of the original's order: how many would have to be taken out for the rest to be in
+        /// its order (the shown lines minus their longest run in order, not necessarily contiguous).
+        var linesOutOfOrder: Int {
+            let place = Dictionary(theirLines.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var tails: [Int] = []  // tails[k]: the smallest last place of an in-order run of k + 1 lines
+            let places = weShowed.compactMap { place[$0] }
+            for index in places {
+                var low = 0, high = tails.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if tails[middle] < index { low = middle + 1 } else { high = middle }
+                }
+                if low == tails.count { tails.append(index) } else { tails[low] = index }
+            }
+            return places.count - tails.count
+        }
         /// Datagrams we sent per line typed.
         var datagramsPerLine: Double { Double(statistics.datagramsSent) / Double(max(1, ourLines.count)) }
 
@@ -48,6 +66,7 @@ final class SeedNetwork {
     private let delay: TimeSpan
     private var timerAt: Instant?
     private var report = Report()
+    private var typedAt: [String: Instant] = [:]
 
     /// Sets up a run: `ours` and `theirs` are typed at the given times; we end input a second after our last line.
     init(seed: UInt64, loss: Double, delay: TimeSpan = .milliseconds(5),
@@ -99,6 +118,7 @@ final class SeedNetwork {
             case .weType(let line):
                 try? session.submit(line, now: now)
             case .theyType(let line):
+                typedAt[line] = now
                 send(original.type(line), toUs: true)
                 continue
             case .weFinish:
@@ -119,7 +139,10 @@ final class SeedNetwork {
 
     private func drain() {
         while let transmit = session.pollTransmit(now: now) { send(transmit.bytes, toUs: false) }
-        while let delivery = session.pollDelivery() { report.weShowed.append(delivery.text) }
+        while let delivery = session.pollDelivery() {
+            report.weShowed.append(delivery.text)
+            if let typed = typedAt[delivery.text] { report.showDelays.append(Double((now - typed).microseconds) / 1000) }
+        }
         while session.pollEvent() != nil {}
         if let deadline = session.nextTimeout(), deadline != timerAt {
             timerAt = deadline

@@ -50,4 +50,29 @@ struct SeedNetworkTests {
               + "\(worstTheirs)), the original showed \(oursShown / runs) of ours (worst \(worstOurs)), "
               + "\(perLine / runs) datagrams a line (worst \(worstPerLine))")
     }
+
+    @Test("loss each way: the original's lines are shown in its order (at most 5% out of place at 20%, 10% at 30%)")
+    func order() {
+        for (loss, limit) in [(0.2, 0.05), (0.3, 0.10)] {
+            var outOfPlace = 0, shown = 0
+            for seed in UInt64(1)...50 {
+                let (ours, theirs) = SeedNetwork.scripts(seed: seed, count: Self.lines)
+                let report = SeedNetwork(seed: seed, loss: loss, ours: ours, theirs: theirs).run()
+                #expect(!report.weShowedATwice, "seed \(seed)")
+                outOfPlace += report.linesOutOfOrder
+                shown += report.weShowed.count
+            }
+            print("seed network, \(Int(loss * 100))% loss, 50 seeds: \(outOfPlace) of \(shown) lines shown out of place")
+            #expect(Double(outOfPlace) <= limit * Double(shown), "\(loss): \(outOfPlace) of \(shown) out of place")
+        }
+    }
+
+    @Test("no loss: nothing is held back, each line is shown as it arrives")
+    func noHoldWithoutLoss() {
+        for seed in UInt64(1)...10 {
+            let (ours, theirs) = SeedNetwork.scripts(seed: seed, count: Self.lines)
+            let report = SeedNetwork(seed: seed, loss: 0, ours: ours, theirs: theirs).run()
+            #expect(report.showDelays.allSatisfy { $0 <= 5 }, "seed \(seed): \(report.showDelays.max() ?? 0) ms")
+        }
+    }
 }

@@ -35,4 +35,12 @@ struct SeedTextTests {
         #expect(SeedText.pieces(of: String(repeating: "x", count: SeedDatagram.maxTextBytes + 1)).count == 2)
         #expect(SeedText.pieces(of: "") == [[]])
     }
+
+    @Test("a quoted prefix escapes quotes and backslashes, keeps the rest for the output to make harmless, marks a cut")
+    func quotedPrefix() {
+        let text = "a\"b\\c\u{1B}[2J\u{202E}é😀"
+        #expect(SeedText.quotedPrefix(of: Array(text.utf8)) == "\"a\\\"b\\\\c\u{1B}[2J\u{202E}é😀\"")
+        #expect(SeedText.quotedPrefix(of: Array("abcdef".utf8), limit: 3) == #""abc…""#)
+        #expect(SeedText.quotedPrefix(of: [0xFF, 0x41]) == "\"\u{FFFD}A\"")  // not UTF-8: replaced, never a trap
+    }
 }

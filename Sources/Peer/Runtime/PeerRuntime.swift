@@ -165,6 +165,7 @@ public final class PeerRuntime: @unchecked Sendable {
         summary = RuntimeSummary(
             name: configuration.name, outcome: outcome, statistics: statistics, simulatedDrops: simulatedDrops,
             linesNotSent: linesNotSent)
+        summary?.unconfirmed = (session as? SeedSession)?.unconfirmed
         listenSocket.close()
         sendSocket?.close()
         done.signal()

@@ -85,6 +85,8 @@ public struct RuntimeSummary: Sendable {
     /// Lines `submit` accepted that were never sent (still queued at an interrupt, or refused by the session).
     /// When there are any, `outcome.everythingAcknowledged` is false.
     public var linesNotSent: Int
+    /// `--wire seed`: which of our lines the original never confirmed (`SeedSession.unconfirmed`), or nil.
+    public var unconfirmed: String?
 
     /// The one-line summary printed at exit: `summary alice: sent=3 delivered=2 replayed=1 …`.
     public var line: String {
@@ -94,5 +96,6 @@ public struct RuntimeSummary: Sendable {
             + " abandoned=\(statistics.abandoned)"
             + " dropped=\(simulatedDrops) unsent=\(linesNotSent) srtt=\(srtt)"
             + " acknowledged=\(outcome.everythingAcknowledged ? "all" : "not-all") end=\(outcome.reason.rawValue)"
+            + (unconfirmed.map { " unconfirmed: \($0)" } ?? "")
     }
 }
