@@ -2,12 +2,13 @@
 // The package's targets mirror the system's layers; each depends only on the ones below it:
 //
 //   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerSession → PeerWire
+//                                                                              → PeerCrypto
 //                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
 //   udp-blast (benchmark baseline) → PeerTransport
 //
-// PeerWire and PeerTransport know nothing of each other; PeerSession does no I/O.
+// PeerWire and PeerTransport know nothing of each other; PeerSession does no I/O; PeerCrypto depends on nothing.
 import PackageDescription
 
 let package = Package(
@@ -19,7 +20,9 @@ let package = Package(
     ],
     targets: [
         .target(name: "PeerWire"),
-        .target(name: "PeerSession", dependencies: ["PeerWire"]),
+        // Hand-written cryptographic primitives, one per file, each checked against standard vectors.
+        .target(name: "PeerCrypto"),
+        .target(name: "PeerSession", dependencies: ["PeerWire", "PeerCrypto"]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
@@ -35,6 +38,7 @@ let package = Package(
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
         // libFuzzer entry point for the decoder and the state machine; built by scripts/fuzz with -DFUZZING.
         .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
+        .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
