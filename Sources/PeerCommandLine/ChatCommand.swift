@@ -158,8 +158,10 @@ final class Screen: Sendable {
         case .peerUp(let name, _, .firstContact): "-- \(name) is here"
         case .peerUp(let name, _, .answeredAgain(let silentFor)): "-- \(name) is back (silent for \(silentFor))"
         case .peerUp(let name, _, .restarted): "-- \(name) restarted: sending again what it may have missed"
-        case .challenge(let name, _): "-- a new run of \(name) says hello: asking it to prove it is at \(name)'s "
-            + "address (a restart, or someone pretending)"
+        // The first contact is challenged too, as a matter of course: only a claim to replace the run we talk to
+        // is worth a sentence.
+        case .challenge(let name, _, .some): "-- a new run of \(name) says hello: asking it to prove it is at "
+            + "\(name)'s address (a restart, or someone pretending)"
         case .peerDown(let silentFor): "-- \(peer) is unreachable (nothing heard for \(silentFor))"
         case .finish(.peer, _): "-- \(peer) has finished"
         default: nil

@@ -30,9 +30,10 @@ public enum Event: Sendable, Equatable {
     case peerUp(name: String, session: SessionID, reason: PeerUpReason)
     /// Nothing heard from the other side for `silentFor`: shown as unreachable.
     case peerDown(silentFor: TimeSpan)
-    /// A run other than the current one claims to be the other side `name` (a restart, or a forgery): a PING
-    /// addressed to it asks it to prove it is at the destination address. Nothing it says counts until it answers.
-    case challenge(name: String, session: SessionID)
+    /// A run we do not believe yet claims to be the other side `name` — the first we hear from, a restart
+    /// (`current` is the run it would replace), or a forgery: a PING addressed to it asks it to prove it is at
+    /// the destination address. Nothing it says counts until it answers.
+    case challenge(name: String, session: SessionID, current: SessionID?)
     /// One of the other side's messages could not be put together (cut short by a new message, a piece out of
     /// place, or not UTF-8) and was dropped; its datagrams were accepted. `textBytes` is what had arrived of it.
     case abandon(sequence: UInt64, reason: String, textBytes: Int)
@@ -158,8 +159,10 @@ public enum Event: Sendable, Equatable {
             return fields
         case .peerDown(let silentFor):
             return [("silent_ms", .milliseconds(silentFor))]
-        case .challenge(let name, let session):
-            return [("name", .text(name)), ("claimed", .text(session.description))]
+        case .challenge(let name, let session, let current):
+            var fields: [(String, LogValue)] = [("name", .text(name)), ("claimed", .text(session.description))]
+            if let current { fields.append(("current", .text(current.description))) }
+            return fields
         case .abandon(let sequence, let reason, let textBytes):
             return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("reason", .text(reason)),
                     ("text_bytes", .integer(Int64(textBytes)))]

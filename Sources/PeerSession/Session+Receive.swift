@@ -14,44 +14,62 @@ extension Session {
         do {
             datagram = try Wire.decode(bytes)
         } catch {
-            reject(.malformed, error.description, bytes: bytes.count)
+            reject(error.description, bytes: bytes.count)
             return
         }
+        process(datagram, bytes: bytes.count, now: now, held: false)
+    }
+
+    /// Acts on a decoded datagram: at once, or (`held`) when its run has just been proven and it had been waiting
+    /// for that.
+    private mutating func process(_ datagram: Datagram, bytes: Int, now: Instant, held: Bool) {
         // Every check comes before any change: a refused datagram must leave no trace but the reject (and, for a
-        // run that claims to replace the current one, a challenge it must answer before anything it says counts).
-        guard checkOrigin(datagram, bytes: bytes.count, now: now),
-              let run = classifyRun(of: datagram, bytes: bytes.count, now: now)
-        else { return }
+        // run not yet proven, a challenge it must answer, while what it sent waits — bounded — for the answer).
+        guard let run = classifyRun(of: datagram, bytes: bytes, now: now) else {
+            holdUntilProven(datagram, bytes: bytes, now: now)
+            return
+        }
+        if datagram.kind == .ping, let to = datagram.to, to != configuration.sessionID {
+            reject("ping addressed to another run of ours (\(to)): not answered", bytes: bytes)
+            return
+        }
         // Its count and report are about one run of ours; only one naming this run may move what we consider
         // delivered (a delayed acknowledgement of our previous run's segments says nothing of this run's).
         let countsOurRun = datagram.to == configuration.sessionID
-        guard validate(datagram, bytes: bytes.count, countsOurRun: countsOurRun,
+        guard validate(datagram, bytes: bytes, countsOurRun: countsOurRun,
                        freshReceiver: run != .current || !resumed)
         else { return }
-        switch run {
-        case .current: break
-        case .first:
+        // A heartbeat's PONG measures the round trip; take it before adopting a run forgets other runs' PINGs.
+        var pingSentAt: Instant?
+        if datagram.kind == .pong, let echo = datagram.echo {
+            pingSentAt = takeAnsweredPing(echo: echo, session: datagram.session)
+        }
+        var waiting: [(datagram: Datagram, bytes: Int, arrived: Instant)] = []
+        if case .proven(let previous) = run {
+            waiting = heldForProof.filter { $0.datagram.session == datagram.session }
+            heldForProof.removeAll()
             adopt(datagram.session)
-            // Ask it for a PONG at once, the proof that it is really at the destination address — unless this
-            // datagram is that proof already.
-            let proof = datagram.kind == .pong && datagram.echo.map { pingProves(echo: $0, session: datagram.session) } == true
-            if !proof { pingDue = true }
-        case .proven(let previous):
-            adopt(datagram.session)
-            peerRestarted(previous: previous, datagram: datagram, now: now)
+            if let previous {
+                peerRestarted(previous: previous, datagram: datagram, now: now)
+            } else if roundTrip.smoothed == nil, pingSentAt == nil {
+                pingDue = true  // the first run we believe: measure the round trip if no heartbeat has yet
+            }
+        }
+        defer {
+            // What the run sent while it was being challenged, in the order it came.
+            for waited in waiting { process(waited.datagram, bytes: waited.bytes, now: now, held: true) }
         }
 
         statistics.datagramsReceived += 1
-        if !peerProven { replyAllowance += tunables.amplificationFactor * bytes.count }
         if isRecorded(datagram.kind.carriesSegment || datagram.kind == .bye ? .message : .heartbeat),
            datagram.kind != .ping, datagram.kind != .pong {
             record(.receive(kind: datagram.kind, sequence: datagram.sequence, segments: datagram.segmentCount,
                             transmission: datagram.transmission, ack: datagram.ack, sack: datagram.sack,
-                            bytes: bytes.count))
+                            bytes: bytes))
         }
         noteHeard(from: datagram, now: now)
         resume(from: datagram.base)
-        if countsOurRun { processAcknowledgement(datagram, now: now) }
+        if countsOurRun { processAcknowledgement(datagram, now: now, measure: !held) }
 
         switch datagram.kind {
         case .data, .resend:
@@ -73,13 +91,11 @@ extension Session {
             record(.ping(direction: .incoming, ack: datagram.ack))
             if let timestamp = datagram.timestamp { pendingPong = PendingPong(echo: timestamp, to: datagram.session) }
         case .pong:
-            // Only a PONG answering a PING of ours that is still waiting measures anything, and the sample is the
-            // time since that PING left: a forged or repeated PONG cannot stretch the round trip.
+            // Only a PONG answering a heartbeat of ours that is still waiting measures anything, and the sample is
+            // the time since that PING left: a forged or repeated PONG cannot stretch the round trip.
             var sample: TimeSpan?
-            if let echo = datagram.echo, let sentAt = takeAnsweredPing(echo: echo, session: datagram.session) {
-                peerProven = true
-                replyAllowance = 0
-                sample = now - sentAt
+            if let pingSentAt {
+                sample = now - pingSentAt
                 if let sample { roundTrip.add(sample) }
                 statistics.smoothedRoundTrip = roundTrip.smoothed
             }
@@ -90,16 +106,6 @@ extension Session {
             break
         }
         afterInput(kind: datagram.kind, now: now)
-    }
-
-    /// Starts talking to `session`: nothing of its is delivered yet, and our receive side resumes at its `base`.
-    private mutating func adopt(_ session: SessionID) {
-        peer = session
-        peerProven = false
-        replyAllowance = 0
-        resumed = false
-        if claimant?.session == session { claimant = nil }
-        if challengeTo == session { challengeTo = nil }
     }
 
     /// A new run of the other side knows nothing: forget what we held of the old run, and send again every
@@ -148,17 +154,17 @@ extension Session {
     ) -> Bool {
         let sent = nextToSend - 1
         if countsOurRun, datagram.ack > sent {
-            reject(.impossible, "acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
+            reject("acknowledges \(datagram.ack) segments but only \(sent) were sent", bytes: bytes)
             return false
         }
         if countsOurRun, let highest = datagram.sack.map(\.upper).max(), highest > sent {
-            reject(.impossible, "reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
+            reject("reports holding segment \(highest) but only \(sent) were sent", bytes: bytes)
             return false
         }
         // Once resumed, `base` moves only as the other side's count of our segments does — which an earlier run of
         // ours may have pushed further than we know, but never by more than the window: a larger jump is forged.
         if !freshReceiver, datagram.base > expected, datagram.base - expected > window.capacity {
-            reject(.impossible, "base \(datagram.base) jumps past what could have been sent (count \(count), "
+            reject("base \(datagram.base) jumps past what could have been sent (count \(count), "
                    + "window \(window.capacity))", bytes: bytes)
             return false
         }
@@ -166,7 +172,7 @@ extension Session {
         if let first = datagram.sequence {
             let last = first + UInt64(max(1, datagram.segmentCount)) - 1
             if last >= resumeAt + window.capacity {
-                reject(.impossible, "segment \(last) is beyond the receive window (expecting \(resumeAt))",
+                reject("segment \(last) is beyond the receive window (expecting \(resumeAt))",
                        bytes: bytes)
                 return false
             }
@@ -199,7 +205,9 @@ extension Session {
 
     // MARK: Acknowledgements
 
-    private mutating func processAcknowledgement(_ datagram: Datagram, now: Instant) {
+    /// `measure`: the acknowledgement arrived just now, so it may time a round trip (one that waited for its run
+    /// to be proven would time the wait).
+    private mutating func processAcknowledgement(_ datagram: Datagram, now: Instant, measure: Bool) {
         // Only what the round-trip sample and loss detection need, not a copy of the segment and its body.
         var newestDelivered: (sendOrder: UInt64, transmissions: Int, lastSent: Instant)?
         var progressed = false
@@ -242,7 +250,7 @@ extension Session {
 
         if let newest = newestDelivered {
             // Karn: a replayed segment's acknowledgement cannot tell which transmission arrived.
-            if newest.transmissions == 1 { roundTrip.add(now - newest.lastSent) }
+            if measure, newest.transmissions == 1 { roundTrip.add(now - newest.lastSent) }
             deliveredOrderMark = max(deliveredOrderMark, newest.sendOrder)
             statistics.smoothedRoundTrip = roundTrip.smoothed
         }

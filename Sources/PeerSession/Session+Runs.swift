@@ -1,15 +1,17 @@
+import PeerCrypto
 import PeerWire
 
 /// Which run of the other side we talk to, and how a run proves it is really there.
 ///
 /// Anyone who can send from the destination host can claim to be the other side. What an off-path sender cannot
-/// do is read what we send to the destination address. So a run is *proven* once it answers a PING of ours whose
-/// `ts` it could only know by receiving it (the timestamps carry a secret offset), and a run that claims to
-/// replace the current one (a restart) changes nothing until it has been proven that way: it is challenged with a
-/// PING addressed to it, and the real process at the destination, if it did not restart, ignores a PING that names
-/// another run. Until proven, what we send in reply to a run is limited to 3× the bytes it sent us.
+/// do is read what we send to the destination address. So no run is believed until it has answered a PING of ours
+/// whose `ts` it could only know by receiving it: a heartbeat (our clock plus a secret offset) or a challenge (a
+/// keyed hash of the run it is addressed to and the time it left). Until then nothing it sends is acted on — no
+/// line shown, no count taken, no restart — and what we send in reply to it stays within 3× the bytes it sent.
+/// The real process at the destination ignores a PING that names another run, so a challenge to a forged run is
+/// never answered.
 extension Session {
-    /// A PING of ours still waiting for its PONG.
+    /// A heartbeat PING of ours still waiting for its PONG.
     struct OutstandingPing: Sendable {
         /// The `ts` it carried: our clock plus a secret offset, so it cannot be guessed.
         var token: UInt64
@@ -18,10 +20,9 @@ extension Session {
         var to: SessionID?
     }
 
-    /// A run other than the current one that claims to be the other side, challenged but not yet proven.
+    /// A run other than the current one that claims to be the other side, not yet proven.
     struct Claimant: Sendable {
         var session: SessionID
-        var name: String
         /// Bytes we may still send it: 3× what it sent, less what we sent.
         var allowance: Int
         var lastChallenged: Instant?
@@ -31,137 +32,181 @@ extension Session {
     enum RunRelation: Equatable {
         /// The run we already talk to.
         case current
-        /// The first run we hear from: taken on trust, but not proven.
-        case first
-        /// A run that just proved itself by answering our challenge, replacing `previous`.
-        case proven(previous: SessionID)
+        /// A run that just proved itself by answering our PING, replacing `previous` (nil: the first we believe).
+        case proven(previous: SessionID?)
     }
 
-    /// This side's clock as wall-clock milliseconds, from our own session identity (which holds our start time).
-    func wallMilliseconds(at now: Instant) -> UInt64 {
-        let elapsed = max(0, (now - startedAt).microseconds) / 1000
-        return configuration.sessionID.startMilliseconds &+ UInt64(elapsed)
-    }
-
-    /// Refuses what no run of the other side can have sent: our own datagrams reflected back, and identities
-    /// that claim to start far in our future (such an identity would make every genuine later run look older).
-    mutating func checkOrigin(_ datagram: Datagram, bytes: Int, now: Instant) -> Bool {
-        if datagram.session == configuration.sessionID {
-            reject(.reflected, "carries our own session identity \(datagram.session): one of our datagrams sent back",
-                   bytes: bytes)
-            return false
-        }
-        let claimedStart = datagram.session.startMilliseconds
-        let latestPlausible = wallMilliseconds(at: now) &+ UInt64(tunables.futureSessionTolerance.microseconds / 1000)
-        if claimedStart > latestPlausible {
-            let ahead = (claimedStart - wallMilliseconds(at: now)) / 1000
-            reject(.future, "session \(datagram.session) claims to start \(ahead) s in our future (at most "
-                   + "\(tunables.futureSessionTolerance) allowed): forged, or the other machine's clock is wrong",
-                   bytes: bytes)
-            return false
-        }
-        if let to = datagram.to, to != configuration.sessionID, datagram.kind == .ping {
-            reject(.otherRun, "ping addressed to another run of ours (\(to)): not answered", bytes: bytes)
-            return false
-        }
-        return true
-    }
-
-    /// Which run sent the datagram. nil when it is not acted on: a late datagram of an earlier run (rejected), or
-    /// a run claiming to replace the current one, which is challenged and ignored until it answers.
+    /// Which run sent the datagram. nil when it is not acted on: our own datagram sent back, a late datagram of an
+    /// earlier run (rejected), or a run not yet proven, which is challenged and otherwise ignored.
     mutating func classifyRun(of datagram: Datagram, bytes: Int, now: Instant) -> RunRelation? {
-        guard let current = peer else { return .first }
-        if datagram.session == current { return .current }
-        if datagram.kind == .pong, let echo = datagram.echo, pingProves(echo: echo, session: datagram.session) {
-            return .proven(previous: current)
-        }
-        // A smaller identity is an earlier run's late datagram — unless the run we talk to never proved itself or
-        // has gone silent: then it may have been forged, or the clock stepped back, and a genuine run must never be
-        // locked out for good. Either way a challenge settles it: only the process at the address can answer.
-        if datagram.session < current, peerProven, peerReachable {
-            reject(.earlierRun, "from an earlier run of the peer (sid \(datagram.session), current \(current))",
+        if datagram.session == configuration.sessionID {
+            reject("carries our own session identity \(datagram.session): one of our datagrams sent back",
                    bytes: bytes)
+            return nil
+        }
+        if datagram.session == peer { return .current }
+        if retiredRuns.contains(datagram.session) {
+            reject("from an earlier run of the peer (sid \(datagram.session), replaced by a later run)", bytes: bytes)
+            return nil
+        }
+        if datagram.kind == .pong, let echo = datagram.echo, proves(echo: echo, session: datagram.session, now: now) {
+            return .proven(previous: peer)
+        }
+        // A smaller identity is a late datagram of an earlier run — unless the run we talk to has gone silent:
+        // then the clock may have stepped back between its runs, and only a challenge can tell.
+        if let current = peer, datagram.session < current, peerReachable {
+            reject("from an earlier run of the peer (sid \(datagram.session), current \(current))", bytes: bytes)
             return nil
         }
         claim(by: datagram, bytes: bytes, now: now)
         return nil
     }
 
-    /// A run other than the current one spoke: challenge it (within the amplification limit and the pace of
-    /// challenges) and answer its PING if the PING names us, so that two sides that both restarted can prove
+    /// A run we do not believe yet spoke: challenge it (within its 3× allowance and the pace of challenges), and
+    /// answer its PING if the PING names this run of ours, so that two sides that both (re)started can prove
     /// themselves to each other. Nothing else it says is acted on.
     private mutating func claim(by datagram: Datagram, bytes: Int, now: Instant) {
-        if claimant?.session != datagram.session {
-            claimant = Claimant(session: datagram.session, name: datagram.from, allowance: 0, lastChallenged: nil)
-        }
-        claimant?.allowance += tunables.amplificationFactor * bytes
+        var claimant = claimants.first { $0.session == datagram.session }
+            ?? Claimant(session: datagram.session, allowance: 0, lastChallenged: nil)
+        claimant.allowance += tunables.amplificationFactor * bytes
         if datagram.kind == .ping, datagram.to == configuration.sessionID, let timestamp = datagram.timestamp {
             pendingPong = PendingPong(echo: timestamp, to: datagram.session)
         }
-        var challenged = false
-        if let claimant, challengeTo == nil,
-           claimant.lastChallenged.map({ now - $0 >= tunables.challengeRepeatInterval }) ?? true,
-           lastChallengeSent.map({ now - $0 >= tunables.challengeSpacing }) ?? true {
-            challengeTo = claimant.session
-            challenged = true
+        refillChallenges(now: now)
+        let due = claimant.lastChallenged.map { now - $0 >= tunables.challengeRepeatInterval } ?? true
+        let challenged = due && challengeTokens > 0 && !challengesDue.contains(datagram.session)
+        if challenged {
+            challengeTokens -= 1
+            challengesDue.append(datagram.session)
+            claimant.lastChallenged = now
         }
-        let reason = challenged ? "challenged at the destination address" : "challenge already sent"
-        reject(.unproven, "run \(datagram.session) claims to be \(datagram.from) but has not proven it: \(reason)",
-               bytes: bytes)
-        if challenged { record(.challenge(name: datagram.from, session: datagram.session)) }
+        claimants.removeAll { $0.session == datagram.session }
+        claimants.append(claimant)
+        if claimants.count > tunables.maxClaimants { claimants.removeFirst() }
+        let state = challenged ? "challenged at the destination address" : "challenge already sent"
+        reject("run \(datagram.session) claims to be \(datagram.from) but has not proven it: \(state)", bytes: bytes)
+        if challenged { record(.challenge(name: datagram.from, session: datagram.session, current: peer)) }
     }
 
-    /// Whether `echo` answers a PING of ours that `session` may answer: one addressed to it, or to no run in
-    /// particular (sent before we knew any).
-    func pingProves(echo: UInt64, session: SessionID) -> Bool {
-        let answers = { (ping: OutstandingPing) in ping.token == echo && (ping.to == nil || ping.to == session) }
-        return outstandingPings.contains(where: answers) || outstandingChallenges.contains(where: answers)
+    /// Challenges regained since the last claim: one per `challengeSpacing`, up to `challengeBurst`.
+    private mutating func refillChallenges(now: Instant) {
+        guard let since = challengeTokensCountedAt else {
+            challengeTokens = tunables.challengeBurst
+            challengeTokensCountedAt = now
+            return
+        }
+        let spacing = max(1, tunables.challengeSpacing.microseconds)
+        let gained = max(0, (now - since).microseconds) / spacing
+        guard gained > 0 else { return }
+        challengeTokens = Int(min(Int64(tunables.challengeBurst), Int64(challengeTokens) + gained))
+        challengeTokensCountedAt = since + TimeSpan(microseconds: gained * spacing)
     }
 
-    /// Takes the PING that a PONG answers off the list and returns when it left; nil if the PONG answers no PING
-    /// of ours (forged, or repeated), which then measures nothing.
+    /// Keeps what a run not yet proven sent (segments, acknowledgements, goodbyes), so that when it answers its
+    /// challenge nothing has to be sent again; bounded, so forged claims cost at most `maxHeldForProofBytes`.
+    mutating func holdUntilProven(_ datagram: Datagram, bytes: Int, now: Instant) {
+        guard datagram.kind != .ping, datagram.kind != .pong,
+              claimants.contains(where: { $0.session == datagram.session })
+        else { return }
+        // Forget what waited for a run that never answered in time, or that newer claims pushed out.
+        if heldForProofBytes + bytes > tunables.maxHeldForProofBytes {
+            heldForProof.removeAll { held in
+                now - held.arrived > tunables.challengeLifetime
+                    || !claimants.contains { $0.session == held.datagram.session }
+            }
+            heldForProofBytes = heldForProof.reduce(0) { $0 + $1.bytes }
+        }
+        guard heldForProofBytes + bytes <= tunables.maxHeldForProofBytes else { return }
+        heldForProof.append((datagram, bytes, now))
+        heldForProofBytes += bytes
+    }
+
+    /// Spends `bytes` of a claimed run's allowance, if it has that much.
+    mutating func spendAllowance(of session: SessionID, bytes: Int) -> Bool {
+        guard let index = claimants.firstIndex(where: { $0.session == session }),
+              claimants[index].allowance >= bytes
+        else {
+            statistics.repliesWithheld += 1
+            return false
+        }
+        claimants[index].allowance -= bytes
+        return true
+    }
+
+    // MARK: Proofs
+
+    /// Whether `echo`, in a PONG from `session`, answers a PING of ours that `session` may answer: a heartbeat
+    /// addressed to it or to no run in particular, or a challenge addressed to it that left within
+    /// `challengeLifetime`.
+    func proves(echo: UInt64, session: SessionID, now: Instant) -> Bool {
+        outstandingPings.contains { $0.token == echo && ($0.to == nil || $0.to == session) }
+            || challengeSentAt(echo: echo, session: session, now: now) != nil
+    }
+
+    /// Takes the heartbeat that a PONG answers off the list and returns when it left; nil if the PONG answers no
+    /// heartbeat of ours (forged, repeated, or a challenge's), which then measures nothing.
     mutating func takeAnsweredPing(echo: UInt64, session: SessionID) -> Instant? {
-        let answers = { (ping: OutstandingPing) in ping.token == echo && (ping.to == nil || ping.to == session) }
-        if let index = outstandingPings.firstIndex(where: answers) { return outstandingPings.remove(at: index).sentAt }
-        if let index = outstandingChallenges.firstIndex(where: answers) {
-            return outstandingChallenges.remove(at: index).sentAt
-        }
-        return nil
+        guard let index = outstandingPings.firstIndex(where: { $0.token == echo && ($0.to == nil || $0.to == session) })
+        else { return nil }
+        return outstandingPings.remove(at: index).sentAt
     }
 
-    /// Remembers a PING we are sending (a heartbeat, or a challenge to a claimed run); the oldest of its kind is
-    /// forgotten once `maxOutstandingPings` are waiting.
-    mutating func rememberPing(token: UInt64, to: SessionID?, challenge: Bool, now: Instant) {
-        let ping = OutstandingPing(token: token, sentAt: now, to: to)
-        if challenge {
-            if outstandingChallenges.count >= tunables.maxOutstandingPings { outstandingChallenges.removeFirst() }
-            outstandingChallenges.append(ping)
-        } else {
-            if outstandingPings.count >= tunables.maxOutstandingPings { outstandingPings.removeFirst() }
-            outstandingPings.append(ping)
-        }
+    /// Remembers a heartbeat PING we are sending; the oldest is forgotten once `maxOutstandingPings` are waiting.
+    mutating func rememberPing(token: UInt64, to: SessionID?, now: Instant) {
+        if outstandingPings.count >= tunables.maxOutstandingPings { outstandingPings.removeFirst() }
+        outstandingPings.append(OutstandingPing(token: token, sentAt: now, to: to))
     }
 
-    /// The `ts` of a PING sent at `now`: our clock plus this run's secret offset (below 2^52, so the sum stays
-    /// within the wire's 2^53).
+    /// The `ts` of a heartbeat PING sent at `now`: our clock plus this run's secret offset (below 2^52, so the sum
+    /// stays within the wire's 2^53).
     func pingToken(at now: Instant) -> UInt64 {
         (configuration.entropy & ((1 << 52) - 1)) &+ UInt64(max(0, now.microseconds) & ((1 << 52) - 1))
     }
 
-    /// Whether a reply of `bytes` may go to the current run: always once it is proven; before that, only while
-    /// the replies stay within 3× what it sent (QUIC's anti-amplification limit). Spends the allowance.
-    mutating func mayReply(bytes: Int) -> Bool {
-        if peerProven { return true }
-        guard replyAllowance >= bytes else {
-            statistics.repliesWithheld += 1
-            return false
+    /// The `ts` of a challenge to `session` sent at `milliseconds` on our clock: the time's low 20 bits, and above
+    /// them 33 bits of a BLAKE2s keyed with our secret over both. Nothing is remembered, so no number of forged
+    /// claims can push a genuine challenge out; a forger who cannot read it must guess 33 bits.
+    func challengeToken(to session: SessionID, milliseconds: UInt64) -> UInt64 {
+        var message: [UInt8] = Array("peer challenge".utf8)
+        for value in [session.rawValue, milliseconds] {
+            for shift in stride(from: 0, to: 64, by: 8) { message.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
         }
-        replyAllowance -= bytes
-        return true
+        var key: [UInt8] = []
+        for shift in stride(from: 0, to: 64, by: 8) {
+            key.append(UInt8(truncatingIfNeeded: configuration.entropy >> UInt64(shift)))
+        }
+        let digest = BLAKE2s.hash(message, key: key)
+        var mac: UInt64 = 0
+        for byte in digest.prefix(5) { mac = mac << 8 | UInt64(byte) }
+        return (mac >> 7) << Self.challengeTimeBits | (milliseconds & Self.challengeTimeMask)
     }
-}
 
-extension SessionID {
-    /// The start time in milliseconds that the runtime put in the high 48 bits.
-    public var startMilliseconds: UInt64 { rawValue >> 16 }
+    /// When the challenge that `echo` answers left, if it is one of ours to `session` and not too old.
+    func challengeSentAt(echo: UInt64, session: SessionID, now: Instant) -> UInt64? {
+        let nowMilliseconds = UInt64(max(0, now.microseconds) / 1000)
+        let age = (nowMilliseconds &- (echo & Self.challengeTimeMask)) & Self.challengeTimeMask
+        guard age <= UInt64(tunables.challengeLifetime.microseconds / 1000), age <= nowMilliseconds else { return nil }
+        let sentAt = nowMilliseconds - age
+        // One 64-bit comparison: it takes the same time whichever bits differ.
+        return challengeToken(to: session, milliseconds: sentAt) == echo ? sentAt : nil
+    }
+
+    static let challengeTimeBits: UInt64 = 20
+    static let challengeTimeMask: UInt64 = (1 << 20) - 1
+
+    /// Starts talking to a run that has just proven itself: earlier runs are retired for good (a late PONG of one
+    /// can never bring it back), and PINGs addressed to any other run no longer prove anything.
+    mutating func adopt(_ session: SessionID) {
+        if let previous = peer {
+            retiredRuns.append(previous)
+            if retiredRuns.count > tunables.maxClaimants { retiredRuns.removeFirst() }
+        }
+        peer = session
+        resumed = false
+        claimants.removeAll { $0.session == session }
+        challengesDue.removeAll { $0 == session }
+        outstandingPings.removeAll { $0.to != session }
+        heldForProof.removeAll()
+        heldForProofBytes = 0
+    }
 }

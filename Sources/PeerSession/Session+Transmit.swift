@@ -73,21 +73,23 @@ extension Session {
     }
 
     private mutating func nextControl(now: Instant) -> Transmit? {
-        if let pong = pendingPong {
+        while let pong = pendingPong {
             pendingPong = nil
-            if let transmit = answerPing(pong, now: now) { return transmit }
+            if let transmit = answerPing(pong) { return transmit }
         }
-        if let claimed = challengeTo {
-            challengeTo = nil
-            if let transmit = challenge(claimed, now: now) { return transmit }
+        while !challengesDue.isEmpty {
+            if let transmit = challenge(challengesDue.removeFirst(), now: now) { return transmit }
         }
         let kind: DatagramKind
         var timestamp: UInt64?
         if byePending {
             kind = .bye
+            byePending = false
         } else if pingDue {
             kind = .ping
             timestamp = pingToken(at: now)
+            pingDue = false
+            lastPingSent = now
         } else if ackPending {
             kind = .ack
         } else {
@@ -96,23 +98,12 @@ extension Session {
         var datagram = Datagram(
             kind: kind, from: configuration.name, session: configuration.sessionID, to: peer, ack: count, base: base,
             timestamp: timestamp)
-        // Until the other side is proven, a bare acknowledgement is a reply that must stay small: at most as many
-        // runs as a segment carries.
-        let sackLimit = kind == .ack && peerProven ? Wire.maxSackRanges : Wire.segmentSackRanges
-        let bytes = encodeWithSack(&datagram, limit: sackLimit)
+        let bytes = encodeWithSack(&datagram, limit: kind == .ack ? Wire.maxSackRanges : Wire.segmentSackRanges)
         switch kind {
         case .ping:
-            // Our own heartbeat, not a reply: it goes whatever the other side sent.
-            pingDue = false
-            lastPingSent = now
-            if let timestamp { rememberPing(token: timestamp, to: peer, challenge: false, now: now) }
+            if let timestamp { rememberPing(token: timestamp, to: peer, now: now) }
             record(.ping(direction: .outgoing, ack: datagram.ack))
         default:
-            guard mayReply(bytes: bytes.count) else {
-                // Withheld, not forgotten: the next datagram from the other side raises the allowance.
-                return nil
-            }
-            if kind == .bye { byePending = false }
             if isRecorded(kind == .bye ? .message : .heartbeat) {
                 record(.send(kind: kind, sequence: nil, segments: 0, fragment: nil, ack: datagram.ack,
                              sack: datagram.sack, bytes: bytes.count))
@@ -123,46 +114,28 @@ extension Session {
         return transmit
     }
 
-    /// The PONG owed to a PING: to the current run (within the allowance while it is unproven), or to a run that
-    /// claims to replace it and named us (within its own allowance), with a count of 0, since we have delivered
-    /// nothing of that run.
-    private mutating func answerPing(_ pong: PendingPong, now: Instant) -> Transmit? {
+    /// The PONG owed to a PING: to the current run, or — within its allowance — to a run not yet proven whose
+    /// PING named us, with a count of 0, since we have delivered nothing of that run.
+    private mutating func answerPing(_ pong: PendingPong) -> Transmit? {
         let toCurrent = pong.to == peer
         var datagram = Datagram(
             kind: .pong, from: configuration.name, session: configuration.sessionID, to: pong.to,
             ack: toCurrent ? count : 0, base: base, echo: pong.echo)
         let bytes = toCurrent ? encodeWithSack(&datagram, limit: Wire.segmentSackRanges) : Wire.encode(datagram)
-        if toCurrent {
-            guard mayReply(bytes: bytes.count) else { return nil }
-        } else {
-            guard var claimed = claimant, claimed.session == pong.to, claimed.allowance >= bytes.count else {
-                statistics.repliesWithheld += 1
-                return nil
-            }
-            claimed.allowance -= bytes.count
-            claimant = claimed
-        }
+        guard toCurrent || spendAllowance(of: pong.to, bytes: bytes.count) else { return nil }
         record(.pong(direction: .outgoing, ack: datagram.ack, roundTrip: nil))
         return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .pong, sequence: nil), carriesCount: toCurrent)
     }
 
-    /// A PING addressed to a run that claims to replace the current one: only the process at the destination
-    /// address receives it, and only a process that is that run answers it. Within the claimant's allowance.
+    /// A PING addressed to a run not yet proven: only the process at the destination address receives it, and
+    /// only a process that is that run answers it. Within the run's allowance.
     private mutating func challenge(_ claimed: SessionID, now: Instant) -> Transmit? {
-        let token = pingToken(at: now)
+        let token = challengeToken(to: claimed, milliseconds: UInt64(max(0, now.microseconds) / 1000))
         let datagram = Datagram(
             kind: .ping, from: configuration.name, session: configuration.sessionID, to: claimed, ack: 0, base: base,
             timestamp: token)
         let bytes = Wire.encode(datagram)
-        guard var candidate = claimant, candidate.session == claimed, candidate.allowance >= bytes.count else {
-            statistics.repliesWithheld += 1
-            return nil
-        }
-        candidate.allowance -= bytes.count
-        candidate.lastChallenged = now
-        claimant = candidate
-        lastChallengeSent = now
-        rememberPing(token: token, to: claimed, challenge: true, now: now)
+        guard spendAllowance(of: claimed, bytes: bytes.count) else { return nil }
         statistics.challenges += 1
         record(.ping(direction: .outgoing, ack: 0))
         return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .ping, sequence: nil), carriesCount: false)

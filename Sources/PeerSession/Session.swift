@@ -56,20 +56,22 @@ public struct Session: Sendable {
     var peerSaidBye = false
 
     // MARK: Proving runs (Session+Runs.swift)
-    /// The current run answered one of our PINGs: it is really at the destination address.
-    var peerProven = false
-    /// Bytes we may still send in reply to the current run while it is unproven.
-    var replyAllowance = 0
     /// Our receive side has taken its starting point from the current run's `base`.
     var resumed = false
-    /// Heartbeat PINGs and challenges waiting for their PONG, kept apart so that a flood of forged claims, each
-    /// challenged, cannot push out the heartbeat that would prove (and time) the current run.
+    /// Heartbeat PINGs waiting for their PONG (challenges need no memory: their `ts` proves itself).
     var outstandingPings: [OutstandingPing] = []
-    var outstandingChallenges: [OutstandingPing] = []
-    var claimant: Claimant?
-    /// A challenge to send: a PING addressed to this claimed run.
-    var challengeTo: SessionID?
-    var lastChallengeSent: Instant?
+    /// Runs that claim to be the other side and have not proven it, most recent last.
+    var claimants: [Claimant] = []
+    /// Challenges to send: PINGs addressed to these claimed runs.
+    var challengesDue: [SessionID] = []
+    /// Challenges we may still send now (refilled one per `challengeSpacing`, up to `challengeBurst`).
+    var challengeTokens = 0
+    var challengeTokensCountedAt: Instant?
+    /// What runs not yet proven sent, waiting for their proof (`holdUntilProven`).
+    var heldForProof: [(datagram: Datagram, bytes: Int, arrived: Instant)] = []
+    var heldForProofBytes = 0
+    /// Runs of the other side that a later proven run replaced: they are gone for good.
+    var retiredRuns: [SessionID] = []
 
     // MARK: Control
     var ackPending = false
@@ -105,6 +107,8 @@ public struct Session: Sendable {
 
     // MARK: Queries
 
+    /// This run's session identity, as every datagram carries it.
+    public var identity: SessionID { configuration.sessionID }
     /// The other side's display name, once heard from.
     public var otherName: String? { peerName }
     /// Whether the other side is currently heard from.
@@ -202,7 +206,7 @@ public struct Session: Sendable {
     }
 
     /// Refuses a datagram: counted, and logged with `reason`. Nothing it claimed is acted on.
-    mutating func reject(_ code: RejectCode, _ reason: String, bytes: Int) {
+    mutating func reject(_ reason: String, bytes: Int) {
         statistics.rejected += 1
         record(.reject(reason: reason, bytes: bytes))
     }

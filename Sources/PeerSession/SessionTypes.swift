@@ -144,7 +144,7 @@ public struct SessionStatistics: Sendable, Equatable {
     public var abandoned = 0
     /// Replies not sent to an unproven run because they would have exceeded 3× what it sent.
     public var repliesWithheld = 0
-    /// PINGs sent to a run that claimed to replace the current one, asking it to prove it.
+    /// PINGs sent to a run that claimed to be the other side, asking it to prove it.
     public var challenges = 0
     /// Segments the other side has acknowledged.
     public var acknowledged: UInt64 = 0
@@ -161,22 +161,4 @@ struct PendingPong: Sendable {
     var echo: UInt64
     /// The run that sent it.
     var to: SessionID
-}
-
-/// Why a datagram was refused, as a short stable word: what the log aggregates repeated rejects by.
-public enum RejectCode: String, Sendable, CaseIterable {
-    /// Not a well-formed datagram of this protocol.
-    case malformed
-    /// Carries our own session identity: one of our datagrams sent back to us.
-    case reflected
-    /// Its session identity claims a start time far in our future.
-    case future
-    /// A PING addressed to another run of ours.
-    case otherRun = "other-run"
-    /// From an earlier run of the other side.
-    case earlierRun = "earlier-run"
-    /// From a run that claims to replace the current one and has not proven it.
-    case unproven
-    /// Its numbers are impossible: acknowledges what was never sent, or jumps past the window.
-    case impossible
 }

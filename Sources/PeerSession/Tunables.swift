@@ -35,20 +35,26 @@ public struct Tunables: Sendable, Equatable {
     public var goodbyeRepeats = 4
     /// The shortest such wait.
     public var closeQuietMinimum = TimeSpan.seconds(1)
-    /// A session identity holds its run's start time; one claiming to start further than this in our future is
-    /// refused, since it would make every genuine later run of that peer look like an earlier one. Generous, for
-    /// clocks that disagree.
-    public var futureSessionTolerance = TimeSpan.seconds(300)
     /// Until a run has proven itself, everything sent in reply to it stays within this many times the bytes it
     /// sent (QUIC's anti-amplification limit), so a forged datagram cannot turn us into an amplifier.
     public var amplificationFactor = 3
-    /// A run claiming to replace the current one is challenged at most this often...
+    /// A run not yet proven is challenged at most this often...
     public var challengeRepeatInterval = TimeSpan.milliseconds(250)
-    /// ...and challenges to all such runs leave at least this far apart, so a flood of forged claims costs at
-    /// most a hundred small PINGs a second.
+    /// ...and challenges to all such runs leave at most one per this on average, in bursts of at most
+    /// `challengeBurst`, so a flood of forged claims costs at most a hundred small PINGs a second.
     public var challengeSpacing = TimeSpan.milliseconds(10)
-    /// PINGs remembered while they wait for their PONG (2 s of unanswered pings at their fastest pace); a PONG
-    /// answering none of them measures nothing and proves nothing.
+    /// See `challengeSpacing`.
+    public var challengeBurst = 16
+    /// A challenge's answer proves a run only this long after the challenge left: more than any round trip.
+    public var challengeLifetime = TimeSpan.seconds(10)
+    /// Runs remembered at once as claimants (and as retired runs): enough for a restart amid forgeries, and a
+    /// bound on what a flood of invented identities can make us keep.
+    public var maxClaimants = 16
+    /// What runs not yet proven sent is kept, up to this many bytes, until one answers its challenge: then it
+    /// need not be sent again. Beyond it, datagrams of unproven runs are dropped (their sender repeats them).
+    public var maxHeldForProofBytes = 256 * 1024
+    /// Heartbeat PINGs remembered while they wait for their PONG (2 s of unanswered pings at their fastest
+    /// pace); a PONG answering none of them (nor a challenge) measures nothing and proves nothing.
     public var maxOutstandingPings = 8
 
     /// The defaults.

@@ -26,6 +26,9 @@ public struct SessionID: Hashable, Comparable, Sendable, CustomStringConvertible
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The start time in milliseconds that the runtime put in the high 48 bits.
+    public var startMilliseconds: UInt64 { rawValue >> 16 }
+
     /// The last 4 hex digits: enough to tell runs apart in a log line a person reads.
     public var short: String { String(description.suffix(4)) }
 }

@@ -186,6 +186,7 @@ struct SessionInputTests {
         var harness = Harness(strangers: true)
         harness.expectRejected(input.bytes, reason: input.reason)
         #expect(harness.session.otherName == nil)
+        harness.session.believe(Harness.bob, now: harness.now)
         try harness.expectConversationWorks()
     }
 
@@ -366,7 +367,7 @@ struct SessionInputTests {
         // then nothing changes, except that its PING, which names alice, is answered (with a count of 0).
         let later = SessionID(rawValue: Harness.bob.rawValue + 0x10000)
         harness.receive(Harness.fromBob(.ping, timestamp: 42, session: later))
-        #expect(harness.events().contains(.challenge(name: "bob", session: later)))
+        #expect(harness.events().contains(.challenge(name: "bob", session: later, current: Harness.bob)))
         let replies = try harness.sent()
         #expect(replies.map(\.kind) == [.pong, .ping])
         #expect(replies.allSatisfy { $0.to == later && $0.ack == 0 })
@@ -610,11 +611,12 @@ struct SessionInputTests {
             trace.events += harness.events()
         }
         drain()
+        let startPing = try trace.transmits.first.map { try Wire.decode($0) }?.timestamp ?? 0
         try harness.submit("hello")
         try harness.submit(String(repeating: "long ", count: 500))
         drain()
         harness.now = harness.now + .milliseconds(3)
-        harness.receive(Harness.fromBob(.pong, echo: UInt64(harness.now.microseconds) - 3000))
+        harness.receive(Harness.fromBob(.pong, echo: startPing))
         harness.receive(Harness.data(2, "two", ack: 1))
         harness.receive(Harness.fromBob(.ping, ack: 1, sack: [SequenceRange(single: 3)], timestamp: 77))
         harness.receive(Harness.fromBob(.ack, ack: 9))

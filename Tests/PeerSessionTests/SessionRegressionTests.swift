@@ -16,11 +16,14 @@ struct SessionRegressionTests {
                 now: .zero)
     }
 
-    @Test("a rejected first datagram does not adopt its sender's run")
+    @Test("a first datagram from a run not yet proven adopts nothing and shows nothing")
     func strayFirstDatagram() {
         var session = alice()
-        session.receive(bytes(.ack, sid: 0xFFFF, ack: 5), now: .zero)  // impossible count: rejected
+        session.receive(bytes(.data, sid: 0xFFFF, seq: 1, body: "forged"), now: .zero)
         #expect(session.statistics.rejected == 1)
+        #expect(session.pollDelivery() == nil)
+        #expect(session.otherName == nil)
+        session.believe(SessionID(rawValue: 0x10000), now: .zero)
         session.receive(bytes(.data, sid: 0x10000, seq: 1, body: "hello"), now: .zero)
         #expect(session.pollDelivery()?.text == "hello")
     }
@@ -28,6 +31,7 @@ struct SessionRegressionTests {
     @Test("a rejected datagram from a later run does not restart the other side")
     func rejectedRestart() {
         var session = alice()
+        session.believe(SessionID(rawValue: 0x10000), now: .zero)
         session.receive(bytes(.data, sid: 0x10000, seq: 1, body: "one"), now: .zero)
         #expect(session.pollDelivery()?.text == "one")
         session.receive(bytes(.ack, sid: 0x20000, ack: 99), now: .zero)
@@ -41,6 +45,7 @@ struct SessionRegressionTests {
     @Test("a message cut short is abandoned even when its pieces so far were empty")
     func emptyFirstFragment() {
         var session = alice()
+        session.believe(SessionID(rawValue: 0x10000), now: .zero)
         session.receive(bytes(.data, sid: 0x10000, seq: 1, frag: Fragment(index: 1, count: 3)), now: .zero)
         session.receive(bytes(.data, sid: 0x10000, seq: 2, body: "unrelated"), now: .zero)
         session.receive(bytes(.data, sid: 0x10000, seq: 3, frag: Fragment(index: 2, count: 3), body: "spliced "),
@@ -62,6 +67,8 @@ struct BatchingTests {
                             now: .zero)
         var bob = Session(configuration: SessionConfiguration(name: "bob", sessionID: SessionID(rawValue: 0xB0000)),
                           now: .zero)
+        alice.believe(bob.identity, now: .zero)
+        bob.believe(alice.identity, name: "alice", now: .zero)
         let texts = (1...40).map { "message \($0): well-known -\($0)" }
         for text in texts { try alice.submit(text, now: .zero) }
         var data: [Datagram] = []

@@ -62,7 +62,7 @@ struct EventAggregatorTests {
     func challengesAreSummarised() {
         let events = (0..<500).map { index in
             (TimeSpan(microseconds: Int64(index) * 10_000),
-             Event.challenge(name: "bob", session: SessionID(rawValue: UInt64(index) << 16)))
+             Event.challenge(name: "bob", session: SessionID(rawValue: UInt64(index) << 16), current: nil))
         }
         let logged = Self.play(events, end: .seconds(5))
         #expect(logged.filter { if case .challenge = $0.event { true } else { false } }.count == 3)

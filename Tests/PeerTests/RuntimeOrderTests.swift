@@ -44,8 +44,12 @@ struct RuntimeOrderTests {
         try bob.start(destination: .loopback(port: try aliceSocket.localAddress().port), output: output)
 
         let now = Instant(microseconds: 1_000_000)
-        var alice = Session(
-            configuration: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 0xA_0000)), now: now)
+        let aliceIdentity = SessionID(rawValue: 0xA_0000)
+        var alice = Session(configuration: SessionConfiguration(name: "alice", sessionID: aliceIdentity), now: now)
+        while alice.pollTransmit(now: now) != nil {}  // its start-up PING: the introduction below says hello instead
+        // Bob believes alice only once she has answered his challenge.
+        #expect(try introduce(from: aliceSocket, to: bob.listenPort, as: aliceIdentity, name: "alice") != nil)
+        _ = Self.counts(waitingOn: aliceSocket, patience: 100_000)  // bob's answers to alice, read and dropped
         try alice.submit("shown first", now: now)
         while let transmit = alice.pollTransmit(now: now) {
             try aliceSocket.send(transmit.bytes, to: .loopback(port: bob.listenPort))

@@ -92,3 +92,30 @@ final class PeerProcess {
                         stderr: try String(contentsOf: stderrURL, encoding: .utf8))
     }
 }
+
+/// Plays the other side's part in the introduction from a plain socket: says hello to the runtime listening on
+/// `port`, waits for its challenge and answers it, so that the runtime believes `session` is the other side.
+/// Returns the runtime's own session identity (from its challenge), or nil if no challenge came within 10 s.
+func introduce(from socket: UDPSocket, to port: UInt16, as session: SessionID, name: String = "bob") throws
+    -> SessionID? {
+    let target = SocketAddress.loopback(port: port)
+    try socket.send(Wire.encode(Datagram(kind: .ping, from: name, session: session, ack: 0, base: 1, timestamp: 1)),
+                    to: target)
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    for _ in 0..<100 {
+        guard (try? Poller.wait(sockets: [socket], waker: nil, timeoutMicroseconds: 100_000))?
+            .readiness.first?.contains(.readable) == true
+        else { continue }
+        let datagram = buffer.withUnsafeMutableBytes { raw -> Datagram? in
+            guard let received = try? socket.receive(into: raw) else { return nil }
+            return try? Wire.decode(UnsafeRawBufferPointer(rebasing: raw[0..<received.count]))
+        }
+        guard let datagram, datagram.kind == .ping, datagram.to == session, let token = datagram.timestamp else {
+            continue
+        }
+        try socket.send(Wire.encode(Datagram(kind: .pong, from: name, session: session, to: datagram.session, ack: 0,
+                                             base: 1, echo: token)), to: target)
+        return datagram.session
+    }
+    return nil
+}

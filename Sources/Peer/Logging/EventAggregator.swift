@@ -86,7 +86,7 @@ public struct EventAggregator: Sendable {
     public static func reasonClass(of event: Event) -> String {
         switch event {
         case .reject(let reason, _), .socketError(let reason): shortened(numbersMasked(reason))
-        case .challenge(let name, _): "claims to be \(name)"
+        case .challenge(let name, _, _): "claims to be \(name)"
         default: ""
         }
     }
