@@ -225,3 +225,128 @@ struct RedTeamFindings {
         #expect(taken - restartedAt < .seconds(2), "restart taken only after \(taken - restartedAt)")
     }
 }
+
+/// Honest networks and the new rules: restarts on both sides, near each other, under loss, duplication and
+/// reordering, and through a partition. Exploratory sweeps: each seed must keep the promises.
+struct RedTeamHonestRestarts {
+    static let conditions: [LinkConditions] = [
+        LinkConditions(delay: .milliseconds(2), loss: 0.2),
+        LinkConditions(delay: .milliseconds(20), loss: 0.1, duplicate: 0.2, reorder: 0.2),
+        LinkConditions(delay: .milliseconds(150), loss: 0.3, duplicate: 0.1, reorder: 0.1),
+    ]
+
+    @Test("both peers restart (together or apart): the new runs' lines all arrive, once, in order; both exit 0",
+          arguments: conditions, [Int64(0), 1, 40, 700, 3000])
+    func bothRestart(link: LinkConditions, apartMs: Int64) {
+        var failures: [String] = []
+        for seed in UInt64(1)...12 {
+            let simulation = Simulation(seed: seed, aToB: link, bToA: link)
+            for index in 0..<10 {
+                simulation.type("old a \(index)", from: .a, at: .milliseconds(Int64(5 + 10 * index)))
+                simulation.type("old b \(index)", from: .b, at: .milliseconds(Int64(6 + 10 * index)))
+            }
+            simulation.restart(.a, at: .milliseconds(300))
+            simulation.restart(.b, at: .milliseconds(300 + apartMs))
+            let start = 310 + apartMs
+            let newA = (0..<15).map { "new a \($0)" }
+            let newB = (0..<15).map { "new b \($0)" }
+            for index in 0..<15 {
+                simulation.type(newA[index], from: .a, at: .milliseconds(start + Int64(10 * index)))
+                simulation.type(newB[index], from: .b, at: .milliseconds(start + 1 + Int64(10 * index)))
+            }
+            simulation.endInput(.a, at: .milliseconds(start + 400))
+            simulation.endInput(.b, at: .milliseconds(start + 400))
+            let report = simulation.run(until: .seconds(600))
+            for side in Simulation.Side.allCases {
+                let sent = side == .a ? newA : newB
+                let shown = report[side.other].shown
+                if Array(shown.suffix(sent.count)) != sent || shown.filter({ $0.hasPrefix("new") }) != sent {
+                    failures.append("seed \(seed): \(side.other) showed \(shown)")
+                }
+                if report[side].state != .closed(SessionOutcome(everythingAcknowledged: true, reason: .completed)) {
+                    failures.append("seed \(seed): \(side) ended \(report[side].state)")
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+
+    @Test("bob restarts during a partition: after it heals, his new run is taken and both exit 0",
+          arguments: [Int64(1), 4, 9])
+    func restartDuringPartition(restartAtSecond: Int64) {
+        var failures: [String] = []
+        for seed in UInt64(1)...12 {
+            let link = LinkConditions(delay: .milliseconds(10), loss: 0.1, duplicate: 0.05, reorder: 0.1)
+            let simulation = Simulation(seed: seed, aToB: link, bToA: link, linger: .seconds(3600))
+            let fromA = (0..<40).map { "a \($0)" }
+            for (index, text) in fromA.enumerated() { simulation.type(text, from: .a, at: .milliseconds(Int64(300 * index))) }
+            simulation.partition(at: .milliseconds(500), for: .seconds(10))
+            simulation.restart(.b, at: .milliseconds(restartAtSecond * 1000))
+            let newB = (0..<5).map { "new b \($0)" }
+            for (index, text) in newB.enumerated() {
+                simulation.type(text, from: .b, at: .milliseconds(restartAtSecond * 1000 + Int64(10 * index + 5)))
+            }
+            simulation.endInput(.a, at: .seconds(13))
+            simulation.endInput(.b, at: .seconds(13))
+            let report = simulation.run(until: .seconds(600))
+            let shownByNew = report[.b].shown
+            if Array(fromA.suffix(shownByNew.count)) != shownByNew
+                || shownByNew.count + (report[.b].shownByEarlierRuns.first?.count ?? 0) < fromA.count {
+                failures.append("seed \(seed): b's new run showed \(shownByNew.count) \(shownByNew.prefix(2))")
+            }
+            if report[.a].shown.filter({ $0.hasPrefix("new") }) != newB {
+                failures.append("seed \(seed): a showed \(report[.a].shown)")
+            }
+            for side in Simulation.Side.allCases
+            where report[side].state != .closed(SessionOutcome(everythingAcknowledged: true, reason: .completed)) {
+                failures.append("seed \(seed): \(side) ended \(report[side].state)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(3))")
+    }
+}
+
+extension RedTeamFindings {
+    // MARK: 5. A delayed PONG of the previous run undoes a proven restart.
+
+    @Test("finding 5: bob's first run's PONG, delayed past his restart, makes alice go back to the dead run")
+    func delayedPongOfPreviousRunRevertsRestart() throws {
+        var harness = Harness()  // bob's first run is proven
+        // Alice idles until she sends a heartbeat PING to bob's first run; bob answers, but the PONG is delayed.
+        var heartbeat: Datagram?
+        for _ in 0..<10 where heartbeat == nil {
+            try harness.fireNextTimeout()
+            heartbeat = try harness.sent().first { $0.kind == .ping && $0.to == Harness.bob }
+        }
+        let token = try #require(heartbeat?.timestamp)
+        let delayedPong = Harness.fromBob(.pong, echo: token)
+        // Bob's process restarts; his second run proves itself and is taken.
+        harness.now = harness.now + .milliseconds(200)
+        let bobRun2 = SessionID(startMilliseconds: Harness.bob.startMilliseconds + 5_000, random: 2)
+        harness.receive(Harness.fromBob(.ping, timestamp: 1, session: bobRun2, to: nil))
+        let challenge = try #require(try harness.sent().first { $0.kind == .ping && $0.to == bobRun2 })
+        harness.receive(Harness.fromBob(.pong, echo: challenge.timestamp ?? 0, session: bobRun2))
+        harness.receive(Harness.data(1, "second run line 1", session: bobRun2))
+        #expect(harness.shown() == ["bob#1: second run line 1"])
+        _ = harness.transmits()
+        _ = harness.events()
+        // The first run's PONG finally arrives.
+        harness.now = harness.now + .milliseconds(50)
+        harness.receive(delayedPong)
+        let events = harness.events()
+        #expect(!events.contains(.peerUp(name: "bob", session: Harness.bob, reason: .restarted(previous: bobRun2))),
+                "alice went back to bob's dead first run: \(events)")
+        // Bob's second run carries on. Alice's acknowledgement of its line 1 was lost, so it replays line 1 (base
+        // still 1); alice, back on the dead run, challenges it again and starts over at its base: line 1 twice.
+        harness.receive(Harness.fromBob(.resend, sequence: 1, transmission: 2, body: Array("second run line 1".utf8),
+                                        session: bobRun2))
+        for _ in 0..<2 {
+            if let again = try harness.sent().first(where: { $0.kind == .ping && $0.to == bobRun2 }) {
+                harness.receive(Harness.fromBob(.pong, echo: again.timestamp ?? 0, session: bobRun2))
+                harness.receive(Harness.fromBob(.resend, sequence: 1, transmission: 3,
+                                                body: Array("second run line 1".utf8), session: bobRun2))
+            }
+        }
+        #expect(harness.shown().isEmpty, "alice showed bob's second run's line 1 a second time")
+    }
+}
