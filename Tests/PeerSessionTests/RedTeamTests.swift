@@ -350,3 +350,25 @@ extension RedTeamFindings {
         #expect(harness.shown().isEmpty, "alice showed bob's second run's line 1 a second time")
     }
 }
+
+extension RedTeamFindings {
+    // MARK: 6. The trusted first run also keeps a lingering side alive.
+
+    @Test("finding 6: bob never started; a forged first contact every 4 s keeps alice from giving up (--linger)")
+    func forgedFirstContactDefeatsLinger() throws {
+        var harness = Harness(strangers: true)
+        try harness.submit("anyone there?")
+        harness.session.finishInput(now: harness.now)
+        _ = harness.transmits()
+        let forged = SessionID(startMilliseconds: Harness.bob.startMilliseconds, random: 0xBEEF)
+        for _ in 0..<15 {
+            harness.receive(Harness.fromBob(.ack, session: forged, to: nil))
+            _ = harness.transmits()
+            harness.now = harness.now + .seconds(4)
+            harness.session.handleTimeout(now: harness.now)
+            _ = harness.transmits()
+        }
+        // 60 s after input ended, with nothing ever heard from the destination, the 5 s linger should have run out.
+        #expect(harness.session.state.isClosed, "still \(harness.session.state) after 60 s")
+    }
+}
