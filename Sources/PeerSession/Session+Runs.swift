@@ -52,12 +52,9 @@ extension Session {
         if datagram.kind == .pong, let echo = datagram.echo, proves(echo: echo, session: datagram.session, now: now) {
             return .proven(previous: peer)
         }
-        // A smaller identity is a late datagram of an earlier run — unless the run we talk to has gone silent:
-        // then the clock may have stepped back between its runs, and only a challenge can tell.
-        if let current = peer, datagram.session < current, peerReachable {
-            reject("from an earlier run of the peer (sid \(datagram.session), current \(current))", bytes: bytes)
-            return nil
-        }
+        // Identities are not compared by size: a clock stepped back between two runs would make a genuine restart
+        // look older. Runs we have left are retired above; any other run is challenged, and only the process at
+        // the address can answer.
         claim(by: datagram, bytes: bytes, now: now)
         return nil
     }

@@ -92,12 +92,13 @@ private func forgedPing(index: Int, after base: SessionID) -> [UInt8] {
     return Wire.encode(Datagram(kind: .ping, from: "bob", session: sid, ack: 0, base: 1, timestamp: 1))
 }
 
-/// Findings of the red-team review of the off-path defences (branch `review`). Each test states what the
-/// protocol promises and fails on the snapshot it was written against; see the report for severities.
+/// Findings of the red-team review of the off-path defences. Each test states what the protocol promises; each
+/// failed on the first version of the defences (a trusted first contact, a list of remembered challenges, a
+/// clock-based refusal of future identities, ordering by identity) and passes on the one that replaced it.
 struct RedTeamFindings {
     // MARK: 1. The first run is taken on trust: an off-path forger who speaks first gets a line shown.
 
-    @Test("finding 1: a forged first contact (alice started, bob not yet) shows a line bob never sent")
+    @Test("finding 1: a forged first contact (alice started, bob not yet) shows nothing")
     func forgedFirstContactShowsLine() throws {
         var harness = Harness(strangers: true)  // alice is up; bob has not spoken yet (or alice just restarted)
         // Invented identity: now-ish on any clock, 16 arbitrary bits. No `to=`: nothing of alice's is known.
@@ -108,7 +109,7 @@ struct RedTeamFindings {
         #expect(shown.isEmpty, "shown before the run proved itself: \(shown)")
     }
 
-    @Test("finding 1b: after alice restarts, a forger racing bob's next datagram gets its line shown")
+    @Test("finding 1b: after alice restarts, a forger racing bob's next datagram gets nothing shown")
     func forgedLineAfterAliceRestart() throws {
         let aliceRun1 = SessionID(startMilliseconds: 1_000, random: 1)
         let bobRun = SessionID(startMilliseconds: 1_000, random: 2)
@@ -134,7 +135,7 @@ struct RedTeamFindings {
     /// challenged: a claim refused for the spacing is dropped, and nothing challenges it once the spacing allows.
     /// Live, arrivals are not phase-locked: a claim is challenged with chance about d / (10 ms + d) for a forger
     /// sending every d ms, so on loopback this costs seconds only at flood rates (see the report); 2b is the cheap one.
-    @Test("finding 2a: forged claims every 5 ms starve bob's genuine restart of challenges (phase-locked)",
+    @Test("finding 2a: forged claims every 5 ms (phase-locked) do not starve bob's genuine restart of challenges",
           arguments: [true, false])
     func claimTrickleLocksOutRestart(attacked: Bool) throws {
         let aliceRun = SessionID(startMilliseconds: 1_000, random: 1)
@@ -160,7 +161,7 @@ struct RedTeamFindings {
         #expect(pair.aliceShown == ["bob's second run says hi"])
     }
 
-    @Test("finding 2b: on a 200 ms round trip, 50 forged claims a second push bob's challenge out before he answers",
+    @Test("finding 2b: on a 200 ms round trip, 50 forged claims a second cannot push bob's challenge out",
           arguments: [true, false])
     func claimTrickleEvictsChallenge(attacked: Bool) throws {
         let aliceRun = SessionID(startMilliseconds: 1_000, random: 1)
@@ -175,24 +176,26 @@ struct RedTeamFindings {
             if attacked { pair.forgeToAlice(forgedPing(index: index, after: bobRun2)) }
         }
         #expect(pair.aliceShown == ["bob's second run says hi"])
-        let challenges = pair.aliceEvents.filter { _, event in event == .challenge(name: "bob", session: bobRun2) }
+        let challenges = pair.aliceEvents.filter { _, event in
+            if case .challenge("bob", bobRun2, _) = event { true } else { false }
+        }
         #expect(pair.restartTaken(bobRun2) != nil,
                 "bob's second run never taken in 20 s; alice challenged it \(challenges.count) times")
     }
 
     // MARK: 3. futureSessionTolerance against honest clocks.
 
-    @Test("finding 3a: a peer whose clock is 6 minutes ahead is refused for good (every datagram, first contact)")
+    @Test("finding 3a: a peer whose clock is 6 minutes ahead is believed once it answers its challenge")
     func clockAheadRefused() throws {
         var harness = Harness(strangers: true)
         let bobAhead = SessionID(startMilliseconds: Harness.alice.startMilliseconds + 6 * 60_000, random: 2)
         harness.receive(Harness.fromBob(.data, sequence: 1, body: Array("hi".utf8), session: bobAhead, to: nil))
-        harness.now = harness.now + .seconds(30)
-        harness.receive(Harness.fromBob(.data, sequence: 1, body: Array("hi".utf8), session: bobAhead, to: nil))
+        let challenge = try #require(try harness.sent().first { $0.kind == .ping && $0.to == bobAhead })
+        harness.receive(Harness.fromBob(.pong, echo: challenge.timestamp ?? 0, session: bobAhead))
         #expect(harness.shown() == ["bob#1: hi"], "\(rejectReasons(harness.events()))")
     }
 
-    @Test("finding 3b: alice's laptop slept 10 minutes (CLOCK_MONOTONIC stops); bob's honest restart is refused")
+    @Test("finding 3b: alice's laptop slept 10 minutes (CLOCK_MONOTONIC stops); bob's honest restart is still challenged")
     func suspendedHostRefusesRestart() throws {
         // Alice started at wall time 1,000 s; her monotonic clock saw 60 s pass, but the wall clock saw 660 s
         // (10 minutes of suspend, which CLOCK_MONOTONIC does not count). Bob restarts now, at wall time 1,660 s.
@@ -207,7 +210,7 @@ struct RedTeamFindings {
 
     // MARK: 4. A clock stepped back between runs: the genuine restart waits for the old run to go silent.
 
-    @Test("finding 4: bob's clock stepped back 2 s between runs: his restart waits ~4.5 s for the old run to fall silent",
+    @Test("finding 4: bob's clock stepped back 2 s between runs: his restart is taken within 2 s",
           arguments: [true, false])
     func clockSteppedBackDelaysRestart(steppedBack: Bool) throws {
         let aliceRun = SessionID(startMilliseconds: 10_000, random: 1)
@@ -309,7 +312,7 @@ struct RedTeamHonestRestarts {
 extension RedTeamFindings {
     // MARK: 5. A delayed PONG of the previous run undoes a proven restart.
 
-    @Test("finding 5: bob's first run's PONG, delayed past his restart, makes alice go back to the dead run")
+    @Test("finding 5: bob's first run's PONG, delayed past his restart, cannot send alice back to the dead run")
     func delayedPongOfPreviousRunRevertsRestart() throws {
         var harness = Harness()  // bob's first run is proven
         // Alice idles until she sends a heartbeat PING to bob's first run; bob answers, but the PONG is delayed.
@@ -354,7 +357,7 @@ extension RedTeamFindings {
 extension RedTeamFindings {
     // MARK: 6. The trusted first run also keeps a lingering side alive.
 
-    @Test("finding 6: bob never started; a forged first contact every 4 s keeps alice from giving up (--linger)")
+    @Test("finding 6: bob never started; a forged first contact every 4 s does not keep alice from giving up (--linger)")
     func forgedFirstContactDefeatsLinger() throws {
         var harness = Harness(strangers: true)
         try harness.submit("anyone there?")
