@@ -47,7 +47,7 @@ enum ChatCommand {
         // The banner comes first, before the protocol thread can log anything.
         screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
                       + "\(options.sourcePort) to \(destination)"
-                      + (options.wire == .seed ? " speaking the original clients' format (--wire seed)" : "")
+                      + (options.wire == .seed ? ", speaking the original clients' format (--wire seed)" : "")
                       + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
         do {
             try runtime.start(destination: destination, output: output)
@@ -97,6 +97,7 @@ private func describe(_ options: ChatOptions) -> String {
 /// terminal or stderr.
 final class Screen: Sendable {
     private let peerName = Mutex("the other peer")
+    private let lastChallenged = Mutex<SessionID?>(nil)
     private let terminal: Terminal?
     private let stdout: LineWriter
     private let logWriter: LineWriter
@@ -125,7 +126,15 @@ final class Screen: Sendable {
     /// A protocol event: a friendly sentence for status changes at a terminal, a log line otherwise.
     func log(_ record: LogRecord) {
         if case .peerUp(let name, _, _) = record.event { peerName.withLock { $0 = name } }
-        let sentence = Self.sentence(for: record.event, peer: peerName.withLock { $0 })
+        var sentence = Self.sentence(for: record.event, peer: peerName.withLock { $0 })
+        // A restart is challenged until it answers, every quarter of a second: say so once.
+        if case .challenge(_, let claimed, _) = record.event {
+            let repeated = lastChallenged.withLock { last in
+                defer { last = claimed }
+                return last == claimed
+            }
+            if repeated { sentence = nil }
+        }
         if logToTerminal, let terminal {
             if let sentence {
                 terminal.printAbove(SafeText.visible(sentence))
@@ -160,8 +169,8 @@ final class Screen: Sendable {
         case .peerUp(let name, _, .restarted): "-- \(name) restarted: sending again what it may have missed"
         // The first contact is challenged too, as a matter of course: only a claim to replace the run we talk to
         // is worth a sentence.
-        case .challenge(let name, _, .some): "-- a new run of \(name) says hello: asking it to prove it is at "
-            + "\(name)'s address (a restart, or someone pretending)"
+        case .challenge(let name, _, .some): "-- \(name) seems to have restarted: checking it is really \(name) "
+            + "before going on"
         case .peerDown(let silentFor): "-- \(peer) is unreachable (nothing heard for \(silentFor))"
         case .finish(.peer, _): "-- \(peer) has finished"
         default: nil

@@ -37,6 +37,9 @@ public enum Event: Sendable, Equatable {
     /// One of the other side's messages could not be put together (cut short by a new message, a piece out of
     /// place, or not UTF-8) and was dropped; its datagrams were accepted. `textBytes` is what had arrived of it.
     case abandon(sequence: UInt64, reason: String, textBytes: Int)
+    /// A datagram came from a run not yet proven (see `challenge`): it waits, bounded, for the run's answer, and
+    /// is taken then; nothing in it is acted on before.
+    case unproven(kind: DatagramKind, sequence: UInt64?, session: SessionID, bytes: Int)
     /// A datagram was refused; `reason` says exactly why. Nothing it claimed was acted on.
     case reject(reason: String, bytes: Int)
     /// One side's input ended after `segments` segments.
@@ -77,6 +80,7 @@ public enum Event: Sendable, Equatable {
         case .peerDown: "peer-down"
         case .challenge: "challenge"
         case .reject: "reject"
+        case .unproven: "unproven"
         case .abandon: "abandon"
         case .finish: "finish"
         case .close: "close"
@@ -95,7 +99,7 @@ public enum Event: Sendable, Equatable {
             kind.carriesSegment || kind == .bye ? .message : .heartbeat
         // A held segment is the routine consequence of a loss the sender repairs (and logs); at a rate of one line
         // per segment it would drown the repairs themselves, so it shows with --verbose.
-        case .deliver, .hold: .message
+        case .deliver, .hold, .unproven: .message
         case .ping, .pong: .heartbeat
         case .resend, .duplicate, .mismatch, .drop, .reject, .abandon, .socketError, .note, .repeated: .repair
         case .peerUp, .peerDown, .finish, .close, .challenge: .status
@@ -162,6 +166,12 @@ public enum Event: Sendable, Equatable {
         case .challenge(let name, let session, let current):
             var fields: [(String, LogValue)] = [("name", .text(name)), ("claimed", .text(session.description))]
             if let current { fields.append(("current", .text(current.description))) }
+            return fields
+        case .unproven(let kind, let sequence, let session, let bytes):
+            var fields: [(String, LogValue)] = [("dir", .text("in")), ("kind", .text(kind.rawValue))]
+            if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
+            fields.append(("claimed", .text(session.description)))
+            fields.append(("bytes", .integer(Int64(bytes))))
             return fields
         case .abandon(let sequence, let reason, let textBytes):
             return [("dir", .text("in")), ("seq", .integer(Int64(sequence))), ("reason", .text(reason)),

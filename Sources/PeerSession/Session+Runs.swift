@@ -80,9 +80,11 @@ extension Session {
         claimants.removeAll { $0.session == datagram.session }
         claimants.append(claimant)
         if claimants.count > tunables.maxClaimants { claimants.removeFirst() }
-        let state = challenged ? "challenged at the destination address" : "challenge already sent"
-        reject("run \(datagram.session) claims to be \(datagram.from) but has not proven it: \(state)", bytes: bytes)
+        statistics.unproven += 1
         if challenged { record(.challenge(name: datagram.from, session: datagram.session, current: peer)) }
+        if isRecorded(.message) {
+            record(.unproven(kind: datagram.kind, sequence: datagram.sequence, session: datagram.session, bytes: bytes))
+        }
     }
 
     /// Challenges regained since the last claim: one per `challengeSpacing`, up to `challengeBurst`.

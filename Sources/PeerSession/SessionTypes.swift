@@ -142,6 +142,8 @@ public struct SessionStatistics: Sendable, Equatable {
     public var rejected = 0
     /// The other side's messages dropped because they could not be put together (`abandon` events).
     public var abandoned = 0
+    /// Datagrams from runs not yet proven: held until the run answers its challenge, or dropped if it never does.
+    public var unproven = 0
     /// Replies not sent to an unproven run because they would have exceeded 3× what it sent.
     public var repliesWithheld = 0
     /// PINGs sent to a run that claimed to be the other side, asking it to prove it.

@@ -131,13 +131,14 @@ public struct EventAggregator: Sendable {
 
     /// The kinds of event that come in floods.
     enum Kind: String, CaseIterable {
-        case reject, duplicate, hold, error, challenge
+        case reject, duplicate, hold, error, challenge, unproven
 
         init?(_ event: Event) {
             switch event {
             case .reject: self = .reject
             // A flood of forged claims to be the other side is challenged up to a hundred times a second.
             case .challenge: self = .challenge
+            case .unproven: self = .unproven
             case .duplicate: self = .duplicate
             case .hold: self = .hold
             case .socketError: self = .error
