@@ -39,10 +39,16 @@ extension Session {
         guard validate(datagram, bytes: bytes, countsOurRun: countsOurRun,
                        freshReceiver: run != .current || !resumed)
         else { return }
-        // A heartbeat's PONG measures the round trip; take it before adopting a run forgets other runs' PINGs.
+        // A PONG measures the round trip; take it before adopting a run forgets other runs' PINGs. A heartbeat's
+        // answer gives the exact time since it left; a challenge's, the time since the end of the millisecond it
+        // left in — never more than the truth, and what a restart needs before its first acknowledgement.
         var pingSentAt: Instant?
         if datagram.kind == .pong, let echo = datagram.echo {
             pingSentAt = takeAnsweredPing(echo: echo, session: datagram.session)
+            if pingSentAt == nil, run != .current,
+               let milliseconds = challengeSentAt(echo: echo, session: datagram.session, now: now) {
+                pingSentAt = min(now, Instant(microseconds: Int64(milliseconds) * 1000 + 999))
+            }
         }
         var waiting: [(datagram: Datagram, bytes: Int, arrived: Instant)] = []
         if case .proven(let previous) = run {

@@ -70,8 +70,13 @@ extension Session {
             pendingPong = PendingPong(echo: timestamp, to: datagram.session)
         }
         refillChallenges(now: now)
-        let due = claimant.lastChallenged.map { now - $0 >= tunables.challengeRepeatInterval } ?? true
-        let challenged = due && challengeTokens > 0 && !challengesDue.contains(datagram.session)
+        let due = claimant.lastChallenged.map { now - $0 >= challengeRepeatInterval } ?? true
+        // Half the challenges are kept for runs that have something waiting for them (segments, acknowledgements):
+        // a stream of forged PINGs, each a new identity, cannot use them all up and starve a genuine restart.
+        let waiting = (datagram.kind != .ping && datagram.kind != .pong)
+            || heldForProof.contains { $0.datagram.session == datagram.session }
+        let reserve = waiting ? 0 : tunables.challengeBurst / 2
+        let challenged = due && challengeTokens > reserve && !challengesDue.contains(datagram.session)
         if challenged {
             challengeTokens -= 1
             challengesDue.append(datagram.session)
@@ -84,6 +89,43 @@ extension Session {
         if challenged { record(.challenge(name: datagram.from, session: datagram.session, current: peer)) }
         if isRecorded(.message) {
             record(.unproven(kind: datagram.kind, sequence: datagram.sequence, session: datagram.session, bytes: bytes))
+        }
+    }
+
+    /// How long a claimed run's answer may take before it is challenged again: a retransmission timeout (the
+    /// challenge or its answer may have been lost), at least `challengeRepeatInterval`.
+    var challengeRepeatInterval: TimeSpan {
+        max(tunables.challengeRepeatInterval, roundTrip.retransmissionTimeout)
+    }
+
+    /// When a run that is waiting to be believed — it sent something we hold for it — is next challenged again if
+    /// it has not answered: its answer or our challenge may have been lost, and it may send nothing more for a
+    /// while.
+    var challengeRetryDeadline: Instant? {
+        var deadline: Instant?
+        for claimant in claimants {
+            guard let last = claimant.lastChallenged, !challengesDue.contains(claimant.session),
+                  heldForProof.contains(where: { $0.datagram.session == claimant.session })
+            else { continue }
+            let due = last + challengeRepeatInterval
+            deadline = min(deadline ?? due, due)
+        }
+        return deadline
+    }
+
+    /// Challenges again every waiting run whose answer is overdue (within the pace of challenges; each challenge
+    /// still spends the run's own allowance when it leaves).
+    mutating func retryChallenges(now: Instant) {
+        refillChallenges(now: now)
+        for index in claimants.indices {
+            let claimant = claimants[index]
+            guard let last = claimant.lastChallenged, now - last >= challengeRepeatInterval, challengeTokens > 0,
+                  !challengesDue.contains(claimant.session),
+                  heldForProof.contains(where: { $0.datagram.session == claimant.session })
+            else { continue }
+            challengeTokens -= 1
+            challengesDue.append(claimant.session)
+            claimants[index].lastChallenged = now
         }
     }
 

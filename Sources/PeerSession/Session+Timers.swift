@@ -6,6 +6,7 @@ extension Session {
     public mutating func handleTimeout(now: Instant) {
         if case .closed = state { return }
         if let deadline = lossCheckDeadline, now >= deadline { detectLosses(now: now) }
+        if let deadline = challengeRetryDeadline, now >= deadline { retryChallenges(now: now) }
         if let deadline = retransmitDeadline, now >= deadline { retransmissionTimerFired(now: now) }
         if let deadline = pingDeadline, now >= deadline { pingDue = true }
         if peerReachable, let lastHeard {

@@ -189,6 +189,7 @@ public struct Session: Sendable {
         }
         consider(retransmitDeadline)
         consider(lossCheckDeadline)
+        consider(challengeRetryDeadline)
         consider(pingDeadline)
         if peerReachable, let lastHeard { consider(lastHeard + tunables.heartbeatInterval * tunables.silentIntervalsBeforeDown) }
         consider(lingerDeadline)

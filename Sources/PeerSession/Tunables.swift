@@ -38,8 +38,9 @@ public struct Tunables: Sendable, Equatable {
     /// Until a run has proven itself, everything sent in reply to it stays within this many times the bytes it
     /// sent (QUIC's anti-amplification limit), so a forged datagram cannot turn us into an amplifier.
     public var amplificationFactor = 3
-    /// A run not yet proven is challenged at most this often...
-    public var challengeRepeatInterval = TimeSpan.milliseconds(250)
+    /// A run not yet proven is challenged again once a retransmission timeout has passed without its answer
+    /// (the challenge or the answer may have been lost), but never more often than this...
+    public var challengeRepeatInterval = TimeSpan.milliseconds(25)
     /// ...and challenges to all such runs leave at most one per this on average, in bursts of at most
     /// `challengeBurst`, so a flood of forged claims costs at most a hundred small PINGs a second.
     public var challengeSpacing = TimeSpan.milliseconds(10)
