@@ -66,7 +66,10 @@ extension Session {
         var claimant = claimants.first { $0.session == datagram.session }
             ?? Claimant(session: datagram.session, allowance: 0, lastChallenged: nil)
         claimant.allowance += tunables.amplificationFactor * bytes
-        if datagram.kind == .ping, datagram.to == configuration.sessionID, let timestamp = datagram.timestamp {
+        // Its PING is answered (within its allowance) if it names this run of ours: two sides that both (re)started
+        // prove themselves to each other that way.
+        if datagram.kind == .ping, datagram.to == configuration.sessionID,
+           let timestamp = datagram.timestamp {
             pendingPong = PendingPong(echo: timestamp, to: datagram.session)
         }
         refillChallenges(now: now)

@@ -73,12 +73,18 @@ extension Session {
     }
 
     private mutating func nextControl(now: Instant) -> Transmit? {
-        while let pong = pendingPong {
+        // A PONG to the current run first; then challenges, before PONGs to runs not yet proven: both spend the
+        // same allowance, and the challenge is what can make the run believed.
+        if let pong = pendingPong, pong.to == peer {
             pendingPong = nil
             if let transmit = answerPing(pong) { return transmit }
         }
         while !challengesDue.isEmpty {
             if let transmit = challenge(challengesDue.removeFirst(), now: now) { return transmit }
+        }
+        if let pong = pendingPong {
+            pendingPong = nil
+            if let transmit = answerPing(pong) { return transmit }
         }
         let kind: DatagramKind
         var timestamp: UInt64?
