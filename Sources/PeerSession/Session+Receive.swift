@@ -25,10 +25,7 @@ extension Session {
     private mutating func process(_ datagram: Datagram, bytes: Int, now: Instant, held: Bool) {
         // Every check comes before any change: a refused datagram must leave no trace but the reject (and, for a
         // run not yet proven, a challenge it must answer, while what it sent waits — bounded — for the answer).
-        guard let run = classifyRun(of: datagram, bytes: bytes, now: now) else {
-            holdUntilProven(datagram, bytes: bytes, now: now)
-            return
-        }
+        guard let run = classifyRun(of: datagram, bytes: bytes, now: now) else { return }
         if datagram.kind == .ping, let to = datagram.to, to != configuration.sessionID {
             reject("ping addressed to another run of ours (\(to)): not answered", bytes: bytes)
             return
@@ -50,10 +47,9 @@ extension Session {
                 pingSentAt = min(now, Instant(microseconds: Int64(milliseconds) * 1000 + 999))
             }
         }
-        var waiting: [(datagram: Datagram, bytes: Int, arrived: Instant)] = []
+        var waiting: [(datagram: Datagram, bytes: Int)] = []
         if case .proven(let previous) = run {
-            waiting = heldForProof.filter { $0.datagram.session == datagram.session }
-            heldForProof.removeAll()
+            waiting = claimants.first { $0.session == datagram.session }?.held ?? []
             adopt(datagram.session)
             if let previous {
                 peerRestarted(previous: previous, datagram: datagram, now: now)

@@ -26,6 +26,10 @@ extension Session {
         /// Bytes we may still send it: 3× what it sent, less what we sent.
         var allowance: Int
         var lastChallenged: Instant?
+        /// What it sent that waits for its proof (segments, acknowledgements, goodbyes), in arrival order, and
+        /// their size: taken when it is proven, gone with it when newer claims push it out.
+        var held: [(datagram: Datagram, bytes: Int)] = []
+        var heldBytes = 0
     }
 
     /// How a datagram's run relates to the one we talk to.
@@ -76,8 +80,7 @@ extension Session {
         let due = claimant.lastChallenged.map { now - $0 >= challengeRepeatInterval } ?? true
         // Half the challenges are kept for runs that have something waiting for them (segments, acknowledgements):
         // a stream of forged PINGs, each a new identity, cannot use them all up and starve a genuine restart.
-        let waiting = (datagram.kind != .ping && datagram.kind != .pong)
-            || heldForProof.contains { $0.datagram.session == datagram.session }
+        let waiting = datagram.kind != .ping && datagram.kind != .pong || !claimant.held.isEmpty
         let reserve = waiting ? 0 : tunables.challengeBurst / 2
         let challenged = due && challengeTokens > reserve && !challengesDue.contains(datagram.session)
         if challenged {
@@ -85,6 +88,7 @@ extension Session {
             challengesDue.append(datagram.session)
             claimant.lastChallenged = now
         }
+        hold(datagram, bytes: bytes, for: &claimant)
         claimants.removeAll { $0.session == datagram.session }
         claimants.append(claimant)
         if claimants.count > tunables.maxClaimants { claimants.removeFirst() }
@@ -107,8 +111,8 @@ extension Session {
     var challengeRetryDeadline: Instant? {
         var deadline: Instant?
         for claimant in claimants {
-            guard let last = claimant.lastChallenged, !challengesDue.contains(claimant.session),
-                  heldForProof.contains(where: { $0.datagram.session == claimant.session })
+            guard let last = claimant.lastChallenged, !claimant.held.isEmpty,
+                  !challengesDue.contains(claimant.session)
             else { continue }
             let due = last + challengeRepeatInterval
             deadline = min(deadline ?? due, due)
@@ -123,8 +127,7 @@ extension Session {
         for index in claimants.indices {
             let claimant = claimants[index]
             guard let last = claimant.lastChallenged, now - last >= challengeRepeatInterval, challengeTokens > 0,
-                  !challengesDue.contains(claimant.session),
-                  heldForProof.contains(where: { $0.datagram.session == claimant.session })
+                  !claimant.held.isEmpty, !challengesDue.contains(claimant.session)
             else { continue }
             challengeTokens -= 1
             challengesDue.append(claimant.session)
@@ -146,23 +149,15 @@ extension Session {
         challengeTokensCountedAt = since + TimeSpan(microseconds: gained * spacing)
     }
 
-    /// Keeps what a run not yet proven sent (segments, acknowledgements, goodbyes), so that when it answers its
-    /// challenge nothing has to be sent again; bounded, so forged claims cost at most `maxHeldForProofBytes`.
-    mutating func holdUntilProven(_ datagram: Datagram, bytes: Int, now: Instant) {
+    /// Keeps what a run not yet proven sent (not its PINGs and PONGs), so that when it answers its challenge
+    /// nothing has to be sent again. At most `maxHeldForProofBytes` a run, and `maxClaimants` runs: beyond that
+    /// its datagrams are dropped, and its sender repeats them.
+    private func hold(_ datagram: Datagram, bytes: Int, for claimant: inout Claimant) {
         guard datagram.kind != .ping, datagram.kind != .pong,
-              claimants.contains(where: { $0.session == datagram.session })
+              claimant.heldBytes + bytes <= tunables.maxHeldForProofBytes
         else { return }
-        // Forget what waited for a run that never answered in time, or that newer claims pushed out.
-        if heldForProofBytes + bytes > tunables.maxHeldForProofBytes {
-            heldForProof.removeAll { held in
-                now - held.arrived > tunables.challengeLifetime
-                    || !claimants.contains { $0.session == held.datagram.session }
-            }
-            heldForProofBytes = heldForProof.reduce(0) { $0 + $1.bytes }
-        }
-        guard heldForProofBytes + bytes <= tunables.maxHeldForProofBytes else { return }
-        heldForProof.append((datagram, bytes, now))
-        heldForProofBytes += bytes
+        claimant.held.append((datagram, bytes))
+        claimant.heldBytes += bytes
     }
 
     /// Spends `bytes` of a claimed run's allowance, if it has that much.
@@ -250,7 +245,5 @@ extension Session {
         claimants.removeAll { $0.session == session }
         challengesDue.removeAll { $0 == session }
         outstandingPings.removeAll { $0.to != session }
-        heldForProof.removeAll()
-        heldForProofBytes = 0
     }
 }

@@ -67,9 +67,6 @@ public struct Session: Sendable {
     /// Challenges we may still send now (refilled one per `challengeSpacing`, up to `challengeBurst`).
     var challengeTokens = 0
     var challengeTokensCountedAt: Instant?
-    /// What runs not yet proven sent, waiting for their proof (`holdUntilProven`).
-    var heldForProof: [(datagram: Datagram, bytes: Int, arrived: Instant)] = []
-    var heldForProofBytes = 0
     /// Runs of the other side that a later proven run replaced: they are gone for good.
     var retiredRuns: [SessionID] = []
 

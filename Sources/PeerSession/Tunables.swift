@@ -51,8 +51,9 @@ public struct Tunables: Sendable, Equatable {
     /// Runs remembered at once as claimants (and as retired runs): enough for a restart amid forgeries, and a
     /// bound on what a flood of invented identities can make us keep.
     public var maxClaimants = 16
-    /// What runs not yet proven sent is kept, up to this many bytes, until one answers its challenge: then it
-    /// need not be sent again. Beyond it, datagrams of unproven runs are dropped (their sender repeats them).
+    /// What a run not yet proven sent is kept, up to this many bytes a run (and `maxClaimants` runs), until it
+    /// answers its challenge: then it need not be sent again. Beyond it, its datagrams are dropped (its sender
+    /// repeats them).
     public var maxHeldForProofBytes = 256 * 1024
     /// Heartbeat PINGs remembered while they wait for their PONG (2 s of unanswered pings at their fastest
     /// pace); a PONG answering none of them (nor a challenge) measures nothing and proves nothing.
