@@ -74,7 +74,9 @@ struct Field25519: Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for word in words {
-            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 0, to: 64, by: 8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         return bytes
     }

@@ -42,16 +42,19 @@ struct X25519Tests {
     static func rfcVectors() -> [Vector] {
         let entries = root()["rfc7748_section5_2"] as? [[String: Any]] ?? []
         return entries.compactMap { entry in
-            guard let scalar = field(entry, "scalar"), let point = field(entry, "u"), let output = field(entry, "output")
+            guard let scalar = field(entry, "scalar"), let point = field(entry, "u"),
+                  let output = field(entry, "output")
             else { return nil }
-            return Vector(label: entry["name"] as? String ?? "RFC 7748 5.2", scalar: scalar, point: point, output: output)
+            let label = entry["name"] as? String ?? "RFC 7748 5.2"
+            return Vector(label: label, scalar: scalar, point: point, output: output)
         }
     }
 
     static func noncanonicalVectors() -> [Vector] {
         let entries = root()["noncanonical_u"] as? [[String: Any]] ?? []
         return entries.enumerated().compactMap { index, entry in
-            guard let scalar = field(entry, "private"), let point = field(entry, "u"), let output = field(entry, "shared")
+            guard let scalar = field(entry, "private"), let point = field(entry, "u"),
+                  let output = field(entry, "shared")
             else { return nil }
             return Vector(label: "noncanonical u #\(index) \(hex(point))", scalar: scalar, point: point, output: output)
         }
@@ -182,8 +185,10 @@ struct X25519Tests {
     func agreement() {
         for _ in 0..<100 {
             let alicePrivate = X25519.newPrivateKey(), bobPrivate = X25519.newPrivateKey()
-            let fromAlice = X25519.sharedSecret(privateKey: alicePrivate, publicKey: X25519.publicKey(privateKey: bobPrivate))
-            let fromBob = X25519.sharedSecret(privateKey: bobPrivate, publicKey: X25519.publicKey(privateKey: alicePrivate))
+            let alicePublic = X25519.publicKey(privateKey: alicePrivate)
+            let bobPublic = X25519.publicKey(privateKey: bobPrivate)
+            let fromAlice = X25519.sharedSecret(privateKey: alicePrivate, publicKey: bobPublic)
+            let fromBob = X25519.sharedSecret(privateKey: bobPrivate, publicKey: alicePublic)
             #expect(fromAlice != nil)
             #expect(fromAlice == fromBob)
         }
