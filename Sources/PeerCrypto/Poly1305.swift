@@ -92,8 +92,7 @@ public struct Poly1305: Sendable {
             pendingCount += taken
             offset = taken
             guard pendingCount == Self.blockBytes else { return }
-            let block = pending
-            withUnsafeBytes(of: block) { absorb($0.baseAddress.unsafelyUnwrapped, blocks: 1, topBit: Self.fullBlockBit) }
+            absorb(pending, topBit: Self.fullBlockBit)
             pending = (0, 0)
             pendingCount = 0
         }
@@ -124,16 +123,17 @@ public struct Poly1305: Sendable {
             for index in 0..<remaining {
                 lastBytes[index] = start.load(fromByteOffset: fullBlocks * Self.blockBytes + index, as: UInt8.self)
             }
-            absorb(UnsafeRawPointer(lastBytes.baseAddress.unsafelyUnwrapped), blocks: 1, topBit: Self.fullBlockBit)
         }
+        absorb(last, topBit: Self.fullBlockBit)
     }
 
     /// Adds one block of two little-endian 64-bit numbers (the AEAD's closing block of lengths).
     /// - Precondition: nothing added so far is waiting for the rest of its block.
     mutating func update(lengths first: UInt64, _ second: UInt64) {
         precondition(pendingCount == 0, "the lengths block starts on a block boundary")
-        let block = (first.littleEndian, second.littleEndian)
-        withUnsafeBytes(of: block) { absorb($0.baseAddress.unsafelyUnwrapped, blocks: 1, topBit: Self.fullBlockBit) }
+        var h0 = h0, h1 = h1, h2 = h2
+        multiply(&h0, &h1, &h2, adding: first, second, topBit: Self.fullBlockBit)
+        self.h0 = h0; self.h1 = h1; self.h2 = h2
     }
 
     /// The tag as two little-endian 64-bit words (low, high), without a heap array.
@@ -145,8 +145,7 @@ public struct Poly1305: Sendable {
                 pendingBytes[waiting] = 1
                 for index in (waiting + 1)..<Self.blockBytes { pendingBytes[index] = 0 }
             }
-            let block = pending
-            withUnsafeBytes(of: block) { absorb($0.baseAddress.unsafelyUnwrapped, blocks: 1, topBit: 0) }
+            absorb(pending, topBit: 0)
             pending = (0, 0)
             pendingCount = 0
         }
@@ -184,32 +183,45 @@ public struct Poly1305: Sendable {
     /// h = (h + block + topBit·2^128) · r mod 2^130 - 5, for `blocks` consecutive 16-byte blocks at `start`.
     @inline(__always)
     private mutating func absorb(_ start: UnsafeRawPointer, blocks: Int, topBit: UInt64) {
-        guard blocks > 0 else { return }
         // Locals, so that the loop keeps everything in registers.
-        let r0 = r0, r1 = r1, r2 = r2, r1Folded = r1Folded, r2Folded = r2Folded
         var h0 = h0, h1 = h1, h2 = h2
         var block = start
         for _ in 0..<blocks {
             let t0 = UInt64(littleEndian: block.loadUnaligned(as: UInt64.self))
             let t1 = UInt64(littleEndian: block.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            multiply(&h0, &h1, &h2, adding: t0, t1, topBit: topBit)
             block += Self.blockBytes
-            h0 &+= t0 & Self.mask44
-            h1 &+= ((t0 >> 44) | (t1 << 20)) & Self.mask44
-            h2 &+= ((t1 >> 24) & Self.mask42) | topBit
-
-            let d0 = Self.product(h0, r0) &+ Self.product(h1, r2Folded) &+ Self.product(h2, r1Folded)
-            var d1 = Self.product(h0, r1) &+ Self.product(h1, r0) &+ Self.product(h2, r2Folded)
-            var d2 = Self.product(h0, r2) &+ Self.product(h1, r1) &+ Self.product(h2, r0)
-
-            // Partial carry: limbs may stay a few bits over their width, which the next products have room for.
-            var carry = d0 >> 44; h0 = UInt64(truncatingIfNeeded: d0) & Self.mask44
-            d1 &+= carry; carry = d1 >> 44; h1 = UInt64(truncatingIfNeeded: d1) & Self.mask44
-            d2 &+= carry; carry = d2 >> 42; h2 = UInt64(truncatingIfNeeded: d2) & Self.mask42
-            h0 &+= UInt64(truncatingIfNeeded: carry) &* 5
-            let carry0 = h0 >> 44; h0 &= Self.mask44
-            h1 &+= carry0
         }
         self.h0 = h0; self.h1 = h1; self.h2 = h2
+    }
+
+    /// `absorb` for one block held in memory order in `block` (a partial block, padded by the caller).
+    private mutating func absorb(_ block: (UInt64, UInt64), topBit: UInt64) {
+        var h0 = h0, h1 = h1, h2 = h2
+        multiply(&h0, &h1, &h2, adding: UInt64(littleEndian: block.0), UInt64(littleEndian: block.1), topBit: topBit)
+        self.h0 = h0; self.h1 = h1; self.h2 = h2
+    }
+
+    /// h = (h + t + topBit·2^128) · r mod 2^130 - 5, where t = t0 + t1·2^64 is one block as a number.
+    @inline(__always)
+    private func multiply(
+        _ h0: inout UInt64, _ h1: inout UInt64, _ h2: inout UInt64, adding t0: UInt64, _ t1: UInt64, topBit: UInt64
+    ) {
+        h0 &+= t0 & Self.mask44
+        h1 &+= ((t0 >> 44) | (t1 << 20)) & Self.mask44
+        h2 &+= ((t1 >> 24) & Self.mask42) | topBit
+
+        let d0 = Self.product(h0, r0) &+ Self.product(h1, r2Folded) &+ Self.product(h2, r1Folded)
+        var d1 = Self.product(h0, r1) &+ Self.product(h1, r0) &+ Self.product(h2, r2Folded)
+        var d2 = Self.product(h0, r2) &+ Self.product(h1, r1) &+ Self.product(h2, r0)
+
+        // Partial carry: limbs may stay a few bits over their width, which the next products have room for.
+        var carry = d0 >> 44; h0 = UInt64(truncatingIfNeeded: d0) & Self.mask44
+        d1 &+= carry; carry = d1 >> 44; h1 = UInt64(truncatingIfNeeded: d1) & Self.mask44
+        d2 &+= carry; carry = d2 >> 42; h2 = UInt64(truncatingIfNeeded: d2) & Self.mask42
+        h0 &+= UInt64(truncatingIfNeeded: carry) &* 5
+        let carry0 = h0 >> 44; h0 &= Self.mask44
+        h1 &+= carry0
     }
 
     /// The full 128-bit product of two 64-bit limbs.
