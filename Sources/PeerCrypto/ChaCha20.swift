@@ -121,6 +121,8 @@ public enum ChaCha20 {
                             ^ streamBytes.load(fromByteOffset: index, as: UInt8.self),
                         toByteOffset: offset + index, as: UInt8.self)
                 }
+                // Keystream is as secret as the plaintext it covers: wipe it (best effort; Swift cannot promise the
+                // store survives the optimizer).
                 streamBytes.initializeMemory(as: UInt8.self, repeating: 0, count: blockBytes)
             }
         }

@@ -31,14 +31,17 @@ struct ChaCha20Poly1305Tests {
         var testDescription: String { "message \(message.count) B" }
     }
 
-    /// The entries of `Vectors/chacha20poly1305.json` under `path` (e.g. `["building_blocks", "poly1305_random"]`).
-    static func entries(_ path: [String]) -> [[String: Any]] {
+    /// The whole of `Vectors/chacha20poly1305.json`.
+    static func root() -> [String: Any]? {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Vectors/chacha20poly1305.json")
-        guard let data = try? Data(contentsOf: url),
-              var node = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let last = path.last
-        else { return [] }
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    /// The entries of the vector file under `path` (e.g. `["building_blocks", "poly1305_random"]`).
+    static func entries(_ path: [String]) -> [[String: Any]] {
+        guard var node = root(), let last = path.last else { return [] }
         for key in path.dropLast() {
             guard let child = node[key] as? [String: Any] else { return [] }
             node = child
@@ -161,10 +164,7 @@ struct ChaCha20Poly1305Tests {
 
     @Test("the RFC example as the vector file has it")
     func vectorFileRFCExample() throws {
-        let entry = try #require(
-            (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: #filePath)
-                .deletingLastPathComponent().appendingPathComponent("Vectors/chacha20poly1305.json"))))
-                .flatMap { ($0 as? [String: Any])?["rfc8439_section2_8_2"] as? [String: Any] })
+        let entry = try #require(Self.root()?["rfc8439_section2_8_2"] as? [String: Any])
         let key = try #require(Self.field(entry, "key")), nonce = try #require(Self.field(entry, "nonce"))
         let aad = try #require(Self.field(entry, "aad")), plaintext = try #require(Self.field(entry, "plaintext"))
         let sealed = try #require(Self.field(entry, "ciphertext_and_tag"))
