@@ -169,7 +169,9 @@ public struct NoiseHandshake: Sendable {
         var offset = 0
         // Takes the next `count` bytes, refusing a message that ends first.
         func take(_ count: Int) throws(NoiseError) -> [UInt8] {
-            guard count <= message.count - offset else { throw .truncated(bytes: message.count, needed: offset + count) }
+            guard count <= message.count - offset else {
+                throw .truncated(bytes: message.count, needed: offset + count)
+            }
             defer { offset += count }
             return Array(message[offset..<offset + count])
         }

@@ -27,14 +27,18 @@ struct NoiseCipherStateTests {
         let state = try #require(NoiseCipherState(key: Self.key))
         let sealed = try state.seal(nonce: 5, associatedData: [1], plaintext: [9])
         #expect(try state.open(nonce: 5, associatedData: [1], ciphertext: sealed) == [9])
-        #expect(throws: NoiseError.authenticationFailed) { try state.open(nonce: 5, associatedData: [2], ciphertext: sealed) }
+        #expect(throws: NoiseError.authenticationFailed) {
+            try state.open(nonce: 5, associatedData: [2], ciphertext: sealed)
+        }
     }
 
     @Test("nonce 2^64 − 1 is reserved; 2^64 − 2 still works")
     func reservedNonce() throws {
         let state = try #require(NoiseCipherState(key: Self.key))
         #expect(throws: NoiseError.nonceExhausted) { try state.seal(nonce: .max, plaintext: []) }
-        #expect(throws: NoiseError.nonceExhausted) { try state.open(nonce: .max, ciphertext: [UInt8](repeating: 0, count: 16)) }
+        #expect(throws: NoiseError.nonceExhausted) {
+            try state.open(nonce: .max, ciphertext: [UInt8](repeating: 0, count: 16))
+        }
         let sealed = try state.seal(nonce: .max - 1, plaintext: [7])
         #expect(try state.open(nonce: .max - 1, ciphertext: sealed) == [7])
     }

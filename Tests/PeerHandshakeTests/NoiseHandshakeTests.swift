@@ -1,5 +1,5 @@
 import PeerCrypto
-@testable import PeerHandshake
+import PeerHandshake
 import Testing
 
 /// The handshake's behaviour on hostile and unusual input, over every pattern: tampered, cut, extended, replayed
@@ -9,9 +9,10 @@ struct NoiseHandshakeTests {
     /// Payloads per message: empty, then short, so both "bare tag" and "ciphertext + tag" messages are tampered.
     static let payloadSets: [[[UInt8]]] = [[[], [], []], [Array("one".utf8), Array("two!".utf8), Array("three".utf8)]]
 
-    /// Reads `tampered` where `transcript.messages[index]` belongs and checks the outcome: an authenticated
-    /// message must be refused, leaving the reader as it was (it then accepts the genuine message); an
-    /// unauthenticated one may be accepted, but then the handshake must fail at the next read on the other side.
+    /// Reads `tampered` where `transcript.messages[index]` belongs and checks the outcome: a message with a
+    /// sealed payload must be refused, leaving the reader as it was (it then accepts the genuine message); one
+    /// in clear (XX's and NN's first) may be accepted, but then the handshake must fail at the other side's next
+    /// read, because the transcript hash differs.
     static func expectRejected(_ tampered: [UInt8], at index: Int, in transcript: HandshakeTranscript,
                                pattern: NoisePattern, what: String) {
         var reader = transcript.receiversBefore[index]
@@ -25,8 +26,8 @@ struct NoiseHandshakeTests {
             #expect(throws: Never.self) { _ = try reader.readMessage(transcript.messages[index]) }
             return
         }
-        #expect(!pattern.isAuthenticated(message: index),
-                "\(pattern) message \(index + 1), \(what): an authenticated message was accepted")
+        #expect(!pattern.sealsPayload(message: index),
+                "\(pattern) message \(index + 1), \(what): a message with a sealed payload was accepted")
         guard index + 1 < pattern.messages.count else { return }
         var sender = transcript.sendersAfter[index]
         do {
@@ -74,12 +75,14 @@ struct NoiseHandshakeTests {
         }
     }
 
-    @Test("the messages that must be authenticated are: every one after the first of XX and NN")
-    func authenticatedMessages() {
-        #expect(NoisePattern.XX.isAuthenticated(message: 0) == false)
-        #expect(NoisePattern.NN.isAuthenticated(message: 0) == false)
-        for pattern in [NoisePattern.IK, .IKpsk2, .XXpsk0, .NNpsk0] { #expect(pattern.isAuthenticated(message: 0)) }
-        for pattern in NoisePattern.all { #expect(pattern.isAuthenticated(message: 1)) }
+    @Test("which payloads are sealed: all but the first of XX and NN (psk patterns' e already makes a key)")
+    func sealedPayloads() {
+        #expect(NoisePattern.XX.sealsPayload(message: 0) == false)
+        #expect(NoisePattern.NN.sealsPayload(message: 0) == false)
+        for pattern in [NoisePattern.IK, .IKpsk2, .XXpsk0, .NNpsk0, .XXpsk3] {
+            #expect(pattern.sealsPayload(message: 0))
+        }
+        for pattern in NoisePattern.all { #expect(pattern.sealsPayload(message: 1)) }
     }
 
     @Test("a message longer than Noise's 65535 bytes is refused before anything else")
@@ -126,17 +129,18 @@ struct NoiseHandshakeTests {
         #expect(initiator.handshakeHash == transcript.initiator.handshakeHash)
     }
 
-    @Test("a message from the other handshake (another responder's) is refused", arguments: [NoisePattern.XX, .IK])
+    @Test("a reply to another initiator's first message is refused", arguments: NoisePattern.all)
     func crossedHandshakes(pattern: NoisePattern) throws {
-        // The same initiator talks to two responders with different ephemerals; replies are not interchangeable.
-        var (initiator, responder) = try Self.keys.pair(pattern)
-        var other = try NoiseHandshake(pattern: pattern, initiator: false, staticKey: Self.keys.responderStatic)
-        let first = try initiator.writeMessage(payload: [])
-        _ = try responder.readMessage(first)
-        _ = try other.readMessage(first)
-        _ = try responder.writeMessage(payload: [])
-        let foreign = try other.writeMessage(payload: [])
-        #expect(throws: NoiseError.authenticationFailed) { try initiator.readMessage(foreign) }
+        // Two initiators with the same keys but their own ephemerals; the responder answers the second one.
+        var (initiator, _) = try Self.keys.pair(pattern, fixedEphemerals: false)
+        var (other, responder) = try Self.keys.pair(pattern, fixedEphemerals: false)
+        _ = try initiator.writeMessage(payload: [])
+        _ = try responder.readMessage(try other.writeMessage(payload: []))
+        let reply = try responder.writeMessage(payload: [])
+        let before = initiator
+        #expect(throws: NoiseError.authenticationFailed) { try initiator.readMessage(reply) }
+        #expect(initiator.handshakeHash == before.handshakeHash)
+        #expect(throws: Never.self) { try other.readMessage(reply) }
     }
 
     @Test("out of turn: the responder cannot write first, the initiator cannot read first")
@@ -172,12 +176,12 @@ struct NoiseHandshakeTests {
         Issue.record("\(pattern): the handshake completed with a wrong psk")
     }
 
-    @Test("a different prologue on one side fails at the first authenticated message", arguments: NoisePattern.all)
+    @Test("a different prologue on one side fails at the first sealed payload", arguments: NoisePattern.all)
     func prologueMismatch(pattern: NoisePattern) throws {
         var (initiator, _) = try Self.keys.pair(pattern, prologue: Array("v1".utf8))
         var (_, responder) = try Self.keys.pair(pattern, prologue: Array("v2".utf8))
         let first = try initiator.writeMessage(payload: [])
-        if pattern.isAuthenticated(message: 0) {
+        if pattern.sealsPayload(message: 0) {
             #expect(throws: NoiseError.authenticationFailed) { try responder.readMessage(first) }
         } else {
             _ = try responder.readMessage(first)
@@ -192,7 +196,9 @@ struct NoiseHandshakeTests {
         // XX message 2 with an all-zero e: the initiator's ee gives zero.
         var (initiator, _) = try Self.keys.pair(.XX)
         _ = try initiator.writeMessage(payload: [])
-        #expect(throws: NoiseError.invalidPublicKey) { try initiator.readMessage(zero + [UInt8](repeating: 0, count: 64)) }
+        #expect(throws: NoiseError.invalidPublicKey) {
+            try initiator.readMessage(zero + [UInt8](repeating: 0, count: 64))
+        }
         #expect(initiator.messagesDone == 1)
         // IK towards a small-order static key: the initiator's es gives zero and nothing is written.
         var toZero = try NoiseHandshake(pattern: .IK, initiator: true, staticKey: Self.keys.initiatorStatic,

@@ -1,4 +1,4 @@
-@testable import PeerHandshake
+import PeerHandshake
 import Testing
 
 /// The patterns are the specification's (revision 34, §7.5 and §9), written out here token by token.

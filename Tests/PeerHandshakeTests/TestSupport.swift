@@ -1,6 +1,6 @@
 import Foundation
 import PeerCrypto
-@testable import PeerHandshake
+import PeerHandshake
 
 /// Lower-case hex of `bytes`.
 func hex(_ bytes: [UInt8]) -> String {
@@ -14,8 +14,9 @@ func bytes(hex: String) -> [UInt8]? {
     var result: [UInt8] = []
     var index = 0
     while index < digits.count {
-        guard let pair = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-        result.append(pair)
+        let pair = String(decoding: digits[index..<index + 2], as: UTF8.self)
+        guard let byte = UInt8(pair, radix: 16) else { return nil }
+        result.append(byte)
         index += 2
     }
     return result
@@ -109,10 +110,11 @@ struct HandshakeTranscript {
 }
 
 extension NoisePattern {
-    /// True when message `index` is authenticated: some DH or psk token came before its payload, so its payload
-    /// is sealed under a key that depends on the transcript. Derived from the tokens alone, not from the code.
-    func isAuthenticated(message index: Int) -> Bool {
-        messages.prefix(index + 1).joined().contains { $0 != .e && $0 != .s }
+    /// True when message `index`'s payload is sealed: a key exists before it, from a DH or psk token, or (in psk
+    /// patterns, where `e` also does MixKey) from an `e`. Then any change to the message fails its tag. Derived
+    /// from the tokens alone, not from the code under test.
+    func sealsPayload(message index: Int) -> Bool {
+        messages.prefix(index + 1).joined().contains { $0 != .e && $0 != .s || ($0 == .e && usesPreSharedKey) }
     }
 
     /// The index of the first message that mixes the psk, or nil.
