@@ -7,8 +7,10 @@
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
 //   udp-blast (benchmark baseline) → PeerTransport
+//   PeerHandshake (Noise handshake, not yet used by the session) → PeerCrypto
 //
-// PeerWire and PeerTransport know nothing of each other; PeerSession does no I/O; PeerCrypto depends on nothing.
+// PeerWire and PeerTransport know nothing of each other; PeerSession and PeerHandshake do no I/O; PeerCrypto depends
+// on nothing.
 import PackageDescription
 
 let package = Package(
@@ -22,6 +24,8 @@ let package = Package(
         .target(name: "PeerWire"),
         // Hand-written cryptographic primitives, one per file, each checked against standard vectors.
         .target(name: "PeerCrypto"),
+        // The Noise handshake (Noise_*_25519_ChaChaPoly_BLAKE2s) as a pure state machine over PeerCrypto.
+        .target(name: "PeerHandshake", dependencies: ["PeerCrypto"]),
         .target(name: "PeerSession", dependencies: ["PeerWire", "PeerCrypto"]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
@@ -39,6 +43,7 @@ let package = Package(
         // libFuzzer entry point for the decoder and the state machine; built by scripts/fuzz with -DFUZZING.
         .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
         .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
+        .testTarget(name: "PeerHandshakeTests", dependencies: ["PeerHandshake", "PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
