@@ -152,6 +152,12 @@ public struct KnownPeers: Sendable {
     /// empty when there were none, and then the file is not touched. Lines with problems are never removed.
     public mutating func forget(_ name: String) throws(StateFileError) -> [Entry] {
         let path = self.path
+        // Nothing to remove needs no lock, and no directory: forgetting in a state directory never made is fine.
+        let preview = try Self.load(from: path)
+        guard preview.lines.contains(where: { $0.entry?.name == name }) else {
+            self = preview
+            return []
+        }
         let (removed, updated) = try Self.withDirectoryLock(of: path) { () throws(StateFileError) in
             let current = try Self.load(from: path)
             let removed = current.lines.compactMap(\.entry).filter { $0.name == name }
