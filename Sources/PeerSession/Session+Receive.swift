@@ -20,6 +20,14 @@ extension Session {
         process(datagram, bytes: bytes.count, now: now, held: false)
     }
 
+    /// Takes a datagram a secure channel has opened and decoded (carriage `.sealed`): its `from` and `session` are
+    /// what the handshake behind its keys established, and `to` is this run when those keys were agreed with it.
+    /// `bytes` is the size it had on the wire. Checked like any other datagram from there on.
+    public mutating func receive(authenticated datagram: Datagram, bytes: Int, now: Instant) {
+        if case .closed = state { return }
+        process(datagram, bytes: bytes, now: now, held: false)
+    }
+
     /// Acts on a decoded datagram: at once, or (`held`) when its run has just been proven and it had been waiting
     /// for that.
     private mutating func process(_ datagram: Datagram, bytes: Int, now: Instant, held: Bool) {

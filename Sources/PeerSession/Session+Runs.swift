@@ -53,6 +53,8 @@ extension Session {
             reject("from an earlier run of the peer (sid \(datagram.session), replaced by a later run)", bytes: bytes)
             return nil
         }
+        // Sealed, the run was named in a handshake only its holder of the key could complete with this run of ours.
+        if configuration.carriage == .sealed { return .proven(previous: peer) }
         if datagram.kind == .pong, let echo = datagram.echo, proves(echo: echo, session: datagram.session, now: now) {
             return .proven(previous: peer)
         }

@@ -41,7 +41,7 @@ extension Session {
             datagram.lengths = lengths
             datagram.body = body
             let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
-            return finish(Transmit(bytes: bytes, route: .freshSocket, kind: .resend, sequence: sequence))
+            return finish(Transmit(bytes: bytes, route: .freshSocket, kind: .resend, sequence: sequence, to: datagram.to))
         }
         return nil
     }
@@ -69,7 +69,7 @@ extension Session {
             record(.send(kind: .data, sequence: sequence, segments: Int(last - sequence + 1),
                          fragment: segment.fragment, ack: datagram.ack, sack: datagram.sack, bytes: bytes.count))
         }
-        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence))
+        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence, to: datagram.to))
     }
 
     private mutating func nextControl(now: Instant) -> Transmit? {
@@ -115,7 +115,7 @@ extension Session {
                              sack: datagram.sack, bytes: bytes.count))
             }
         }
-        let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil))
+        let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil, to: datagram.to))
         if kind == .bye, peerSaidBye { close(.completed) }
         return transmit
     }
@@ -127,10 +127,10 @@ extension Session {
         var datagram = Datagram(
             kind: .pong, from: configuration.name, session: configuration.sessionID, to: pong.to,
             ack: toCurrent ? count : 0, base: base, echo: pong.echo)
-        let bytes = toCurrent ? encodeWithSack(&datagram, limit: Wire.segmentSackRanges) : Wire.encode(datagram)
+        let bytes = toCurrent ? encodeWithSack(&datagram, limit: Wire.segmentSackRanges) : encode(datagram)
         guard toCurrent || spendAllowance(of: pong.to, bytes: bytes.count) else { return nil }
         record(.pong(direction: .outgoing, ack: datagram.ack, roundTrip: nil))
-        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .pong, sequence: nil), carriesCount: toCurrent)
+        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .pong, sequence: nil, to: datagram.to), carriesCount: toCurrent)
     }
 
     /// A PING addressed to a run not yet proven: only the process at the destination address receives it, and
@@ -140,11 +140,11 @@ extension Session {
         let datagram = Datagram(
             kind: .ping, from: configuration.name, session: configuration.sessionID, to: claimed, ack: 0, base: base,
             timestamp: token)
-        let bytes = Wire.encode(datagram)
+        let bytes = encode(datagram)
         guard spendAllowance(of: claimed, bytes: bytes.count) else { return nil }
         statistics.challenges += 1
         record(.ping(direction: .outgoing, ack: 0))
-        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .ping, sequence: nil), carriesCount: false)
+        return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .ping, sequence: nil, to: datagram.to), carriesCount: false)
     }
 
     /// How far from `first` (exclusive `limit`) one-piece segments accepted by `include` can share a datagram
@@ -199,16 +199,26 @@ extension Session {
 
     /// Encodes the datagram with as many of our held runs (`sack`) as `limit` allows and the datagram size leaves
     /// room for; `datagram.sack` is set to what was sent.
+    ///
+    /// The room is measured on the readable form even when the datagram travels compact: a compact datagram is
+    /// never longer than its readable form less the 35 bytes of version, kind, `from=` and `sid=` it leaves out,
+    /// more than a secure channel adds around it (a 9-byte header and a 16-byte tag), so both fit.
     private func encodeWithSack(_ datagram: inout Datagram, limit: Int) -> [UInt8] {
         var bytes = Wire.encode(datagram)
-        guard !window.ranges.isEmpty else { return bytes }
-        let held = " held=".utf8.count + decimalDigits(UInt64(window.count))
-        datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count - held)
-        if !datagram.sack.isEmpty {
-            datagram.held = UInt64(window.count)
-            bytes = Wire.encode(datagram)
+        if !window.ranges.isEmpty {
+            let held = " held=".utf8.count + decimalDigits(UInt64(window.count))
+            datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count - held)
+            if !datagram.sack.isEmpty {
+                datagram.held = UInt64(window.count)
+                bytes = Wire.encode(datagram)
+            }
         }
-        return bytes
+        return configuration.carriage == .readable ? bytes : CompactWire.encode(datagram)
+    }
+
+    /// The datagram's bytes in the session's carriage.
+    func encode(_ datagram: Datagram) -> [UInt8] {
+        configuration.carriage == .readable ? Wire.encode(datagram) : CompactWire.encode(datagram)
     }
 
     /// The lowest held runs, as many as `limit` allows and fit in `budget` bytes of header: the receiver reports

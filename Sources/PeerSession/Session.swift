@@ -16,7 +16,8 @@ public struct Session: Sendable {
     /// The longest message `submit` accepts, in UTF-8 bytes.
     public static let maxMessageBytes = 1_000_000
 
-    let configuration: SessionConfiguration
+    /// Who runs this session and how, as given when it started.
+    public let configuration: SessionConfiguration
     let tunables: Tunables
 
     // MARK: Sending side

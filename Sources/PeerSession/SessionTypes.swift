@@ -14,15 +14,29 @@ public struct SessionConfiguration: Sendable {
     /// destination address, which receives them, can answer one (the proof a restarted run must give). The
     /// runtime draws them from the system's generator; the default, derived from the identity, is for tests.
     public var entropy: UInt64
+    /// How the session's datagrams travel: readable on their own (PEER/1), or compact inside a secure channel.
+    public var carriage: Carriage
 
     /// Collects the configuration.
     public init(name: String, sessionID: SessionID, linger: TimeSpan = .seconds(5), tunables: Tunables = .standard,
-                entropy: UInt64? = nil) {
+                entropy: UInt64? = nil, carriage: Carriage = .readable) {
         self.name = name
         self.sessionID = sessionID
         self.linger = linger
         self.tunables = tunables
         self.entropy = entropy ?? (sessionID.rawValue &* 0x9E37_79B9_7F4A_7C15)
+        self.carriage = carriage
+    }
+
+    /// How a session's datagrams travel, and so who vouches for the run that sent one.
+    public enum Carriage: Sendable, Equatable {
+        /// PEER/1: each datagram is its own readable bytes (`Wire`), sent as they are. Anyone can claim to be a
+        /// run of the peer, so a new run is believed only once it answers one of our PINGs.
+        case readable
+        /// PEER/2: each datagram is compact plaintext (`CompactWire`) that a secure channel seals, and takes back
+        /// through `receive(authenticated:bytes:now:)` only after opening it with keys from a handshake that
+        /// named the sender's run. The handshake is the proof: a new run is believed at once.
+        case sealed
     }
 }
 
@@ -36,13 +50,17 @@ public struct Transmit: Sendable {
     public var kind: DatagramKind
     /// Its segment's sequence number, if it carries one.
     public var sequence: UInt64?
+    /// The receiver's run it is addressed to (its `to`), which a compact datagram does not carry itself: a secure
+    /// channel says whether it is the run its keys were agreed with.
+    public var to: SessionID?
 
     /// Collects a datagram to send (a core other than `Session` builds its own).
-    public init(bytes: [UInt8], route: Route, kind: DatagramKind, sequence: UInt64?) {
+    public init(bytes: [UInt8], route: Route, kind: DatagramKind, sequence: UInt64?, to: SessionID? = nil) {
         self.bytes = bytes
         self.route = route
         self.kind = kind
         self.sequence = sequence
+        self.to = to
     }
 
     /// Where a datagram leaves from.

@@ -21,8 +21,12 @@ public final class Simulation {
         case restart(Side)
     }
 
+    /// Builds the core an endpoint runs, for its first run and after each restart: a `Session` unless the
+    /// simulation was given another (a secure channel around one, for instance).
+    public typealias CoreFactory = @Sendable (Side, SessionConfiguration, Instant) -> any MessengerCore
+
     private struct Endpoint {
-        var session: Session
+        var session: any MessengerCore
         var name: String
         var runs = 1
         var pendingInput = FIFO<(text: String, typedAt: Instant)>()
@@ -43,6 +47,7 @@ public final class Simulation {
     private var heap = EventHeap<Happening>()
     private let tunables: Tunables
     private let linger: TimeSpan
+    private let makeCore: CoreFactory
     private var now = Instant.zero
     private var partitions: [(start: Instant, end: Instant)] = []
     /// Called with every event either session records, if set.
@@ -57,8 +62,10 @@ public final class Simulation {
     ///   - seed: determines every loss, duplicate and reordering.
     ///   - aToB: conditions on datagrams from A to B.
     ///   - bToA: conditions on datagrams from B to A.
+    ///   - makeCore: what each endpoint runs (default: a `Session` with the configuration given).
     public init(seed: UInt64, aToB: LinkConditions, bToA: LinkConditions, tunables: Tunables = .standard,
-                linger: TimeSpan = .seconds(5)) {
+                linger: TimeSpan = .seconds(5), makeCore: CoreFactory? = nil) {
+        self.makeCore = makeCore ?? { _, configuration, now in Session(configuration: configuration, now: now) }
         links = [aToB, bToA].enumerated().map { index, link in
             ImpairmentStage(impairments: link.impairments, seed: seed &* 2 &+ UInt64(index))
         }
@@ -69,7 +76,8 @@ public final class Simulation {
             let identity = SessionID(startMilliseconds: 1, random: UInt16(index))
             let configuration = SessionConfiguration(name: name, sessionID: identity, linger: linger,
                                                      tunables: tunables)
-            endpoints.append(Endpoint(session: Session(configuration: configuration, now: .zero), name: name))
+            let side = Side(rawValue: index) ?? .a
+            endpoints.append(Endpoint(session: self.makeCore(side, configuration, .zero), name: name))
         }
     }
 
@@ -134,7 +142,7 @@ public final class Simulation {
     private func handle(_ happening: Happening) {
         switch happening {
         case .arrival(let side, let bytes):
-            endpoints[side.rawValue].session.receive(bytes, now: now)
+            bytes.withUnsafeBytes { endpoints[side.rawValue].session.receive($0, now: now) }
             flush(side)
         case .type(let side, let text):
             endpoints[side.rawValue].pendingInput.push((text, now))
@@ -150,7 +158,7 @@ public final class Simulation {
             let identity = SessionID(startMilliseconds: UInt64(now.microseconds / 1000) + 2, random: UInt16(side.rawValue))
             let configuration = SessionConfiguration(name: endpoint.name, sessionID: identity, linger: linger,
                                                      tunables: tunables)
-            endpoint.session = Session(configuration: configuration, now: now)
+            endpoint.session = makeCore(side, configuration, now)
             endpoint.session.recordedCategories = recordedCategories
             endpoints[side.rawValue] = endpoint
         }

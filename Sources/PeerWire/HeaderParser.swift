@@ -93,53 +93,22 @@ struct HeaderParser {
             }
         }
 
-        guard let from else { throw .missingField("from") }
-        guard let session else { throw .missingField("sid") }
-        guard let ack else { throw .missingField("ack") }
-        guard let base else { throw .missingField("base") }
-        if kind.carriesSegment {
-            guard let sequence else { throw .missingField("seq") }
-            guard sequence >= 1 else { throw .outOfRange("seq") }
-            if kind == .resend, transmission == nil { throw .missingField("tx") }
-            if kind == .data, transmission != nil { throw .unexpectedField("tx") }
-            if let lengths {
-                if fragment != nil { throw .unexpectedField("frag") }
-                if fin != nil { throw .unexpectedField("fin") }
-                guard lengths.reduce(0, +) == body.count else { throw .outOfRange("lens") }
-                var start = body.startIndex
-                for length in lengths {
-                    let piece = body[start..<(start + length)]
-                    if String(validating: piece, as: UTF8.self) == nil { throw .invalidUTF8 }
-                    start += length
-                }
-                if sequence > HeaderParser.largestNumber - UInt64(lengths.count) { throw .outOfRange("seq") }
-            } else if fragment == nil, String(validating: body, as: UTF8.self) == nil {
-                throw .invalidUTF8
-            }
-            if let fin {
-                guard fin == 1 else { throw .outOfRange("fin") }
-                if fragment != nil { throw .unexpectedField("frag") }
-                if !body.isEmpty { throw .unexpectedField("body") }
-            }
-        } else {
-            if sequence != nil { throw .unexpectedField("seq") }
-            if fragment != nil { throw .unexpectedField("frag") }
-            if transmission != nil { throw .unexpectedField("tx") }
-            if fin != nil { throw .unexpectedField("fin") }
-            if lengths != nil { throw .unexpectedField("lens") }
-            if !body.isEmpty { throw .unexpectedField("body") }
-        }
-        if kind == .ping, timestamp == nil { throw .missingField("ts") }
-        if kind == .pong, echo == nil { throw .missingField("echo") }
-        if kind != .ping, timestamp != nil { throw .unexpectedField("ts") }
-        if kind != .pong, echo != nil { throw .unexpectedField("echo") }
-        if base == 0 { throw .outOfRange("base") }
-        if let held, held < (sack ?? []).reduce(0, { $0 + $1.count }) { throw .outOfRange("held") }
-
-        return Datagram(
-            kind: kind, from: from, session: session, to: to, ack: ack, sack: sack ?? [], held: held, base: base, fin: fin != nil,
-            sequence: sequence, fragment: fragment, transmission: transmission, timestamp: timestamp, echo: echo,
-            lengths: lengths ?? [], body: Array(body))
+        var fields = DatagramFields(kind: kind)
+        fields.from = from
+        fields.session = session
+        fields.to = to
+        fields.ack = ack
+        fields.sack = sack
+        fields.base = base
+        fields.held = held
+        fields.fin = fin
+        fields.sequence = sequence
+        fields.fragment = fragment
+        fields.transmission = transmission
+        fields.timestamp = timestamp
+        fields.echo = echo
+        fields.lengths = lengths
+        return try fields.validated(body: body)
     }
 
     private static func store(_ value: UInt64, in slot: inout UInt64?, key: String) throws(WireError) {
@@ -166,7 +135,7 @@ struct HeaderParser {
     }
 
     /// 2^53: the largest integer every JSON reader holds exactly. No honest counter gets near it.
-    static let largestNumber: UInt64 = 1 << 53
+    static let largestNumber: UInt64 = DatagramFields.largestNumber
 
     private static func hex(_ digits: UnsafeRawBufferPointer.SubSequence, key: String) throws(WireError) -> UInt64 {
         guard digits.count == 16 else { throw .malformedField(key) }  // one spelling per identity
