@@ -32,6 +32,15 @@ struct IdentityTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == ["identity"])
     }
 
+    @Test("the public key is X25519's: RFC 7748 section 6.1's Alice, read from an identity file")
+    func rfc7748() throws {
+        let temporary = try TemporaryDirectory()
+        let path = try temporary.write("identity", text(
+            privateKey: "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+        let identity = try #require(try Identity.load(from: path))
+        #expect(Hex.encode(identity.publicKey) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
+    }
+
     @Test("two identities created apart differ")
     func fresh() throws {
         #expect(Identity.generate().privateKey != Identity.generate().privateKey)
