@@ -41,6 +41,15 @@ struct IdentityTests {
         #expect(Hex.encode(identity.publicKey) == "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
     }
 
+    @Test("creating never replaces a file that appeared meanwhile (another process's identity)")
+    func neverOverwrites() throws {
+        let temporary = try TemporaryDirectory()
+        let path = try temporary.write("identity", text())
+        #expect(try SecureFile.write("replacement", to: path, what: "identity file", replace: false) == false)
+        #expect(temporary.read("identity") == text())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == ["identity"])
+    }
+
     @Test("two identities created apart differ")
     func fresh() throws {
         #expect(Identity.generate().privateKey != Identity.generate().privateKey)
