@@ -97,7 +97,7 @@ public struct Identity: Sendable, CustomStringConvertible {
         defer { if var key = privateKey { Hex.wipe(&key) } }
         for (offset, rawLine) in text.fileLines.enumerated() {
             let line = rawLine.trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.isEmpty || line.utf8.first == UInt8(ascii: "#") { continue }
             guard sawHeader else {
                 guard line == fileHeader else {
                     if line.hasPrefix("peer identity ") {
@@ -109,7 +109,7 @@ public struct Identity: Sendable, CustomStringConvertible {
                 sawHeader = true
                 continue
             }
-            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let fields = line.fields
             let number = offset + 1
             guard fields.count == 2 else { throw refuse("has a damaged line \(number)") }
             switch fields[0] {

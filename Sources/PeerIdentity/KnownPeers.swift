@@ -179,9 +179,9 @@ public struct KnownPeers: Sendable {
 
     private static func parse(_ rawLine: Substring, lineNumber: Int) -> ParsedLine {
         let line = rawLine.trimmingWhitespace()
-        if line.isEmpty || line.hasPrefix("#") { return .comment }
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard fields.count >= 3, fields.count == 3 || fields[3].hasPrefix("#") else {
+        if line.isEmpty || line.utf8.first == UInt8(ascii: "#") { return .comment }
+        let fields = line.fields
+        guard fields.count >= 3, fields.count == 3 || fields[3].utf8.first == UInt8(ascii: "#") else {
             return .problem("not NAME PUBLIC-KEY FIRST-SEEN # FINGERPRINT")
         }
         guard let name = unescape(fields[0]) else { return .problem("the name is not UTF-8 with valid %XX escapes") }

@@ -59,7 +59,7 @@ public struct PreSharedKey: Sendable, CustomStringConvertible {
         var found: [UInt8]?
         for rawLine in text.fileLines {
             let line = rawLine.trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.isEmpty || line.utf8.first == UInt8(ascii: "#") { continue }
             guard found == nil, line.utf8.count == byteCount * 2, let bytes = Hex.decode(line) else {
                 if var bytes = found { Hex.wipe(&bytes) }
                 throw StateFileError(.malformed, "pre-shared key file \(path) must hold one line of "
