@@ -13,7 +13,7 @@ import PeerCrypto
 /// `private-key` must appear once; `public-key` may be left out, and when present must be the private key's.
 /// A file is created on first use and never overwritten; one that other users may read or write, that is not
 /// a regular file (a symbolic link included), or that does not follow the format is refused with one sentence.
-public struct Identity: Sendable, CustomStringConvertible {
+public struct Identity: Sendable, CustomStringConvertible, CustomReflectable {
     /// The first line of every identity file this version writes and the only one it reads.
     public static let fileHeader = "peer identity v1"
     /// Bytes in a private or public key.
@@ -48,6 +48,9 @@ public struct Identity: Sendable, CustomStringConvertible {
 
     /// The fingerprint only: printing an identity never shows its private key.
     public var description: String { "Identity(\(fingerprint))" }
+
+    /// The fingerprint only, so `dump` and debuggers' summaries do not show the private key either.
+    public var customMirror: Mirror { Mirror(self, children: ["fingerprint": fingerprint.description]) }
 
     /// The identity in `path`, or nil when there is no file there. Throws (never traps) when it is refused:
     /// `.exposed` with the `chmod 600` sentence, `.notRegularFile`, `.malformed`, `.system`.

@@ -10,7 +10,7 @@ import PeerCrypto
 /// Reading ignores blank lines and lines starting with `#`, and needs exactly one line of 64 hex digits (either
 /// case). Like the identity, the file is refused when other users may read or write it or it is not a regular
 /// file.
-public struct PreSharedKey: Sendable, CustomStringConvertible {
+public struct PreSharedKey: Sendable, CustomStringConvertible, CustomReflectable {
     /// Bytes in a key.
     public static let byteCount = 32
     /// The comment line `peer keygen --psk` writes first.
@@ -37,6 +37,9 @@ public struct PreSharedKey: Sendable, CustomStringConvertible {
 
     /// Never the key itself.
     public var description: String { "PreSharedKey(32 bytes)" }
+
+    /// Nothing of the key, so `dump` does not show it either.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 
     /// What `peer keygen --psk` prints: the comment line, then the key in hex, each ending in a newline.
     public var fileText: String {

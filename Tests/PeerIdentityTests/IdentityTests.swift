@@ -163,6 +163,10 @@ struct IdentityTests {
         let identity = try #require(Identity(privateKey: key))
         #expect("\(identity)".contains(identity.fingerprint.description))
         #expect(!"\(identity)".contains(Hex.encode(key)))
+        var dumped = ""
+        dump(identity, to: &dumped)
+        #expect(!dumped.contains("privateKey") && !dumped.contains("elements"), "\(dumped)")
+        #expect(dumped.contains(identity.fingerprint.description))
         #expect(Identity(privateKey: Array(key.prefix(31))) == nil)
     }
 

@@ -16,6 +16,9 @@ struct PreSharedKeyTests {
         let path = try temporary.write("psk", key.fileText)
         #expect(try PreSharedKey.load(from: path).bytes == key.bytes)
         #expect(!"\(key)".contains(lines[1]))
+        var dumped = ""
+        dump(key, to: &dumped)
+        #expect(!dumped.contains("elements"), "\(dumped)")
     }
 
     @Test("a bare line of hex, in either case, with blank lines around it, is a key")
