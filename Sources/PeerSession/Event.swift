@@ -55,6 +55,17 @@ public enum Event: Sendable, Equatable {
     /// A decision worth knowing that no other event describes, such as a line rewritten so the original
     /// client survives it (`--wire seed`), or a line that may be shown twice.
     case note(sequence: UInt64?, reason: String)
+    /// A PEER/2 handshake message (`step`: initiation, response, finish, keepalive) went out or came in.
+    case handshake(step: String, direction: Direction, bytes: Int)
+    /// A handshake completed: from now on what `name` (key `fingerprint`, run `session`) sends is sealed and
+    /// authenticated with keys only the two sides hold.
+    case secured(name: String, fingerprint: String, session: SessionID)
+    /// First contact with `name`: its key (`publicKey`, shown as `fingerprint`) is now pinned to that name, so a
+    /// later handshake claiming the name with another key is refused. The runtime writes it to the known peers.
+    case pinned(name: String, fingerprint: String, publicKey: [UInt8])
+    /// A handshake authenticated a key we refuse for `name` (`reason`: key-changed, not-expected-key,
+    /// another-peer); nothing from it is shown or acknowledged.
+    case keyRefused(name: String, fingerprint: String, reason: String)
     /// More `event`s (by name) came in `window` than the log shows one by one: `count` in all, `logged` of them
     /// shown above; `reasons` counts them by reason (`12 segment N is beyond the receive window; 3 other`).
     case repeated(event: String, count: Int, logged: Int, window: TimeSpan, reasons: String)
@@ -89,6 +100,10 @@ public enum Event: Sendable, Equatable {
         case .socketError: "error"
         case .note: "note"
         case .repeated: "repeated"
+        case .handshake: "handshake"
+        case .secured: "secured"
+        case .pinned: "pinned"
+        case .keyRefused: "key-refused"
         }
     }
 
@@ -102,7 +117,8 @@ public enum Event: Sendable, Equatable {
         case .deliver, .hold, .unproven: .message
         case .ping, .pong: .heartbeat
         case .resend, .duplicate, .mismatch, .drop, .reject, .abandon, .socketError, .note, .repeated: .repair
-        case .peerUp, .peerDown, .finish, .close, .challenge: .status
+        case .peerUp, .peerDown, .finish, .close, .challenge, .secured, .pinned, .keyRefused: .status
+        case .handshake: .heartbeat
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
     }
@@ -201,6 +217,14 @@ public enum Event: Sendable, Equatable {
             if let sequence { fields.append(("seq", .integer(Int64(sequence)))) }
             fields.append(("reason", .text(reason)))
             return fields
+        case .handshake(let step, let direction, let bytes):
+            return [("dir", .text(direction.rawValue)), ("step", .text(step)), ("bytes", .integer(Int64(bytes)))]
+        case .secured(let name, let fingerprint, let session):
+            return [("name", .text(name)), ("key", .text(fingerprint)), ("peer", .text(session.description))]
+        case .pinned(let name, let fingerprint, _):
+            return [("name", .text(name)), ("key", .text(fingerprint))]
+        case .keyRefused(let name, let fingerprint, let reason):
+            return [("name", .text(name)), ("key", .text(fingerprint)), ("reason", .text(reason))]
         case .repeated(let event, let count, let logged, let window, let reasons):
             var fields: [(String, LogValue)] = [
                 ("of", .text(event)), ("count", .integer(Int64(count))), ("logged", .integer(Int64(logged))),

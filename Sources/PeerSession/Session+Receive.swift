@@ -112,8 +112,8 @@ extension Session {
             record(.pong(direction: .incoming, ack: datagram.ack, roundTrip: sample))
         case .bye:
             peerSaidBye = true
-        case .ack:
-            break
+        case .ack, .handshake:
+            break  // no decoder yields a handshake: it never gets here
         }
         afterInput(kind: datagram.kind, now: now)
     }

@@ -54,7 +54,7 @@ extension Session {
             return nil
         }
         // Sealed, the run was named in a handshake only its holder of the key could complete with this run of ours.
-        if configuration.carriage == .sealed { return .proven(previous: peer) }
+        if configuration.carriage.isSealed { return .proven(previous: peer) }
         if datagram.kind == .pong, let echo = datagram.echo, proves(echo: echo, session: datagram.session, now: now) {
             return .proven(previous: peer)
         }

@@ -67,7 +67,8 @@ extension Session {
         let bytes = encodeWithSack(&datagram, limit: Wire.segmentSackRanges)
         if isRecorded(.message) {
             record(.send(kind: .data, sequence: sequence, segments: Int(last - sequence + 1),
-                         fragment: segment.fragment, ack: datagram.ack, sack: datagram.sack, bytes: bytes.count))
+                         fragment: segment.fragment, ack: datagram.ack, sack: datagram.sack,
+                         bytes: bytes.count + configuration.carriage.overhead))
         }
         return finish(Transmit(bytes: bytes, route: .sendSocket, kind: .data, sequence: sequence, to: datagram.to))
     }
@@ -112,7 +113,7 @@ extension Session {
         default:
             if isRecorded(kind == .bye ? .message : .heartbeat) {
                 record(.send(kind: kind, sequence: nil, segments: 0, fragment: nil, ack: datagram.ack,
-                             sack: datagram.sack, bytes: bytes.count))
+                             sack: datagram.sack, bytes: bytes.count + configuration.carriage.overhead))
             }
         }
         let transmit = finish(Transmit(bytes: bytes, route: .sendSocket, kind: kind, sequence: nil, to: datagram.to))
@@ -213,12 +214,12 @@ extension Session {
                 bytes = Wire.encode(datagram)
             }
         }
-        return configuration.carriage == .readable ? bytes : CompactWire.encode(datagram)
+        return configuration.carriage.isSealed ? CompactWire.encode(datagram) : bytes
     }
 
     /// The datagram's bytes in the session's carriage.
     func encode(_ datagram: Datagram) -> [UInt8] {
-        configuration.carriage == .readable ? Wire.encode(datagram) : CompactWire.encode(datagram)
+        configuration.carriage.isSealed ? CompactWire.encode(datagram) : Wire.encode(datagram)
     }
 
     /// The lowest held runs, as many as `limit` allows and fit in `budget` bytes of header: the receiver reports

@@ -33,10 +33,16 @@ public struct SessionConfiguration: Sendable {
         /// PEER/1: each datagram is its own readable bytes (`Wire`), sent as they are. Anyone can claim to be a
         /// run of the peer, so a new run is believed only once it answers one of our PINGs.
         case readable
-        /// PEER/2: each datagram is compact plaintext (`CompactWire`) that a secure channel seals, and takes back
-        /// through `receive(authenticated:bytes:now:)` only after opening it with keys from a handshake that
-        /// named the sender's run. The handshake is the proof: a new run is believed at once.
-        case sealed
+        /// PEER/2: each datagram is compact plaintext (`CompactWire`) that a secure channel seals, adding
+        /// `overhead` bytes, and takes back through `receive(authenticated:bytes:now:)` only after opening it with
+        /// keys from a handshake that named the sender's run. The handshake is the proof: a new run is believed at
+        /// once.
+        case sealed(overhead: Int)
+
+        /// Whether a secure channel carries the datagrams.
+        public var isSealed: Bool { if case .sealed = self { true } else { false } }
+        /// Bytes the carrier adds to each datagram, so that events count what goes on the wire.
+        public var overhead: Int { if case .sealed(let overhead) = self { overhead } else { 0 } }
     }
 }
 

@@ -12,6 +12,9 @@ public enum DatagramKind: String, CaseIterable, Sendable {
     case pong = "PONG"
     /// "I have everything of yours and have said all I will say": the last word of a conversation.
     case bye = "BYE"
+    /// Not a PEER/1 datagram: a PEER/2 handshake message or keepalive, named so the runtime can log one it drops.
+    /// No decoder accepts it as a kind.
+    case handshake = "HANDSHAKE"
 
     /// Whether datagrams of this kind carry a message segment (a sequence number and a body).
     public var carriesSegment: Bool { self == .data || self == .resend }

@@ -25,7 +25,7 @@ struct HeaderParser {
         }
         guard let kindWord = nextWord() else { throw .missingField("kind") }
         let kindText = String(decoding: kindWord.prefix(16), as: UTF8.self)
-        guard let kind = DatagramKind(rawValue: kindText) else { throw .unknownKind(kindText) }
+        guard let kind = DatagramKind(rawValue: kindText), kind != .handshake else { throw .unknownKind(kindText) }
 
         var from: String?
         var session: SessionID?
