@@ -6,6 +6,7 @@
 //                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
+//                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
 //   udp-blast (benchmark baseline) → PeerTransport
 //   PeerHandshake (Noise handshake, not yet used by the session) → PeerCrypto
 //
@@ -27,6 +28,8 @@ let package = Package(
         // The Noise handshake (Noise_*_25519_ChaChaPoly_BLAKE2s) as a pure state machine over PeerCrypto.
         .target(name: "PeerHandshake", dependencies: ["PeerCrypto"]),
         .target(name: "PeerSession", dependencies: ["PeerWire", "PeerCrypto"]),
+        // Who a peer is and whom it trusts: its identity, known-peers and pre-shared key files.
+        .target(name: "PeerIdentity", dependencies: ["PeerCrypto"]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
@@ -35,7 +38,7 @@ let package = Package(
         // Every module a target imports is listed, not only reached through Peer's re-exports: SwiftPM does not
         // always rebuild a target when a module it sees only through a re-export changes its layout.
         .target(name: "PeerCommandLine", dependencies: [
-            "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
+            "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed", "PeerIdentity",
         ]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
@@ -44,12 +47,14 @@ let package = Package(
         .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
         .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerHandshakeTests", dependencies: ["PeerHandshake", "PeerCrypto"], exclude: ["Vectors"]),
+        .testTarget(name: "PeerIdentityTests", dependencies: ["PeerIdentity", "PeerCrypto"]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerTests", dependencies: [
             "Peer", "PeerCommandLine", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
+            "PeerIdentity",
         ]),
     ],
     swiftLanguageModes: [.v6]

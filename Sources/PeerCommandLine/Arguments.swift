@@ -20,6 +20,12 @@ public enum Command: Equatable {
     case demo(DemoOptions)
     /// The protocol between two endpoints on a virtual clock.
     case simulate(SimulateOptions)
+    /// Print the fingerprint of a name's identity, creating the identity on first use (`peer id`).
+    case identity(IdentityOptions)
+    /// Print a new pre-shared key (`peer keygen --psk`).
+    case keygenPreSharedKey
+    /// Remove a peer's pinned key from a name's known peers (`peer forget`).
+    case forget(ForgetOptions)
     /// Print the usage.
     case help
     /// Print the version.
@@ -102,6 +108,22 @@ public struct SimulateOptions: Equatable {
     public var json = false
 }
 
+/// Options of `peer id`.
+public struct IdentityOptions: Equatable {
+    /// `--name`: whose identity (it picks the state directory).
+    public var name = "peer"
+    /// `--identity FILE`: this file instead of the one in the state directory.
+    public var identityFile: String?
+}
+
+/// Options of `peer forget NAME`.
+public struct ForgetOptions: Equatable {
+    /// NAME: the peer whose pinned key goes.
+    public var peer: String
+    /// `--name`: whose known peers (it picks the state directory).
+    public var name = "peer"
+}
+
 /// Parses the command line (without the program name). Never crashes: anything wrong is a `UsageError`.
 public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Command {
     var reader = ArgumentReader(arguments)
@@ -148,6 +170,12 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
         }
         return .demo(options)
     }
+    switch arguments.first {
+    case "id": return try parseIdentityCommand(&reader)
+    case "keygen": return try parseKeygenCommand(&reader)
+    case "forget": return try parseForgetCommand(&reader)
+    default: break
+    }
     var sourcePort: UInt16?
     var listenPort: UInt16?
     var destinationPort: UInt16?
@@ -162,12 +190,7 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
         case "--dest-host":
             options.destinationHost = try reader.value(for: flag)
             if options.destinationHost.isEmpty { throw UsageError("--dest-host needs a host name or address") }
-        case "--name":
-            options.name = try reader.value(for: flag)
-            guard Wire.isValidName(options.name) else {
-                throw UsageError("--name must be 1 to \(Wire.maxNameBytes) bytes without spaces, '=' or control "
-                                 + "characters, not \"\(options.name)\"")
-            }
+        case "--name": options.name = try reader.name(for: flag)
         case "--drop-rate": options.dropRate = try reader.probability(for: flag)
         case "--duplicate-rate": options.duplicateRate = try reader.probability(for: flag)
         case "--reorder-rate": options.reorderRate = try reader.probability(for: flag)
@@ -220,6 +243,62 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
     return .chat(options)
 }
 
+private func parseIdentityCommand(_ reader: inout ArgumentReader) throws(UsageError) -> Command {
+    reader.skip()
+    var options = IdentityOptions()
+    while let flag = try reader.nextFlag() {
+        switch flag {
+        case "--name": options.name = try reader.name(for: flag)
+        case "--identity":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--identity needs a file name") }
+            options.identityFile = file
+        case "--help", "-h": return .help
+        default: throw UsageError("unknown option \(flag) for peer id")
+        }
+    }
+    return .identity(options)
+}
+
+private func parseKeygenCommand(_ reader: inout ArgumentReader) throws(UsageError) -> Command {
+    reader.skip()
+    var preSharedKey = false
+    while let flag = try reader.nextFlag() {
+        switch flag {
+        case "--psk": preSharedKey = true
+        case "--help", "-h": return .help
+        default: throw UsageError("unknown option \(flag) for peer keygen")
+        }
+    }
+    // Identities are made by `peer id` (or on first use), so a pre-shared key is the only key to ask for.
+    guard preSharedKey else { throw UsageError("peer keygen needs --psk (the only kind of key it makes)") }
+    return .keygenPreSharedKey
+}
+
+private func parseForgetCommand(_ reader: inout ArgumentReader) throws(UsageError) -> Command {
+    reader.skip()
+    var peer: String?
+    var name = "peer"
+    var operands: [String] = []
+    while let flag = try reader.nextFlag(collectingOperandsInto: &operands) {
+        switch flag {
+        case "--name": name = try reader.name(for: flag)
+        case "--help", "-h": return .help
+        default: throw UsageError("unknown option \(flag) for peer forget")
+        }
+    }
+    for operand in operands {
+        guard peer == nil else { throw UsageError("peer forget takes one NAME, not also \(operand)") }
+        guard Wire.isValidName(operand) else {
+            throw UsageError("peer forget needs a peer's name (1 to \(Wire.maxNameBytes) bytes without spaces, '=' "
+                             + "or control characters), not \"\(operand)\"")
+        }
+        peer = operand
+    }
+    guard let peer else { throw UsageError("peer forget needs the NAME of the peer to forget") }
+    return .forget(ForgetOptions(peer: peer, name: name))
+}
+
 /// Walks the arguments, accepting `--flag value` and `--flag=value`.
 private struct ArgumentReader {
     private let arguments: [String]
@@ -241,6 +320,36 @@ private struct ArgumentReader {
         }
         inlineValue = nil
         return argument
+    }
+
+    /// Like `nextFlag`, but an argument that is not a flag (or anything after `--`) is added to `operands`
+    /// instead of refused.
+    mutating func nextFlag(collectingOperandsInto operands: inout [String]) throws(UsageError) -> String? {
+        while position < arguments.count {
+            let argument = arguments[position]
+            if argument == "--" {
+                operands += arguments[(position + 1)...]
+                position = arguments.count
+                return nil
+            }
+            guard argument.hasPrefix("-"), argument != "-" else {
+                operands.append(argument)
+                position += 1
+                continue
+            }
+            return try nextFlag()
+        }
+        return nil
+    }
+
+    /// A name as `--name` takes it: what the wire can carry as `from=`.
+    mutating func name(for flag: String) throws(UsageError) -> String {
+        let name = try value(for: flag)
+        guard Wire.isValidName(name) else {
+            throw UsageError("\(flag) must be 1 to \(Wire.maxNameBytes) bytes without spaces, '=' or control "
+                             + "characters, not \"\(name)\"")
+        }
+        return name
     }
 
     mutating func value(for flag: String) throws(UsageError) -> String {

@@ -1,5 +1,6 @@
 import Glibc
 import Peer
+import PeerIdentity
 import PeerSession
 import PeerTransport
 import PeerWire
@@ -27,6 +28,12 @@ public enum CommandLineTool {
             return DemoCommand.run(options)
         case .simulate(let options):
             return SimulateCommand.run(options)
+        case .identity(let options):
+            return IdentityCommand.run(options)
+        case .keygenPreSharedKey:
+            return KeygenCommand.run()
+        case .forget(let options):
+            return ForgetCommand.run(options)
         }
     }
 
@@ -40,6 +47,13 @@ public enum CommandLineTool {
     static func failure(_ message: String) -> Int32 {
         printError("peer: \(message)")
         return Usage.unavailableExitCode
+    }
+
+    /// Prints why a state file (identity, known peers, pre-shared key) was refused or could not be written;
+    /// returns 78.
+    static func refusedFile(_ error: StateFileError) -> Int32 {
+        printError("peer: \(error.message)")
+        return Usage.refusedFileExitCode
     }
 
     /// One line to stderr, unbuffered.

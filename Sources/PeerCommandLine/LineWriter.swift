@@ -51,6 +51,12 @@ final class LineWriter: Sendable {
 /// Writes all of `bytes` to `descriptor`, retrying after signals and short writes; stops quietly if the other end
 /// is gone (a closed pipe), since there is no one left to tell.
 func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
+    _ = writeCompletely(descriptor, bytes)
+}
+
+/// `writeAll`, telling whether everything was written: for output that must not be claimed when it was cut
+/// short (`peer keygen`'s key).
+func writeCompletely(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let written = bytes.withUnsafeBytes { buffer -> Int in
@@ -58,7 +64,8 @@ func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
             return write(descriptor, base + offset, buffer.count - offset)
         }
         if written < 0, errno == EINTR { continue }
-        guard written > 0 else { return }
+        guard written > 0 else { return false }
         offset += written
     }
+    return true
 }

@@ -8,6 +8,9 @@ public enum Usage {
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME] [options]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--json]
+               peer id [--name NAME] [--identity FILE]
+               peer keygen --psk
+               peer forget NAME [--name MYNAME]
         Run peer --help for every option.
         """
 
@@ -20,6 +23,9 @@ public enum Usage {
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
+               peer id [--name NAME] [--identity FILE]
+               peer keygen --psk
+               peer forget NAME [--name MYNAME]
                peer --help | --version
 
         Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
@@ -53,14 +59,26 @@ public enum Usage {
           --seeds K            run seeds 1 to K and pool the results (default 10)
           --json               one JSON object instead of a table
 
+        peer id prints the fingerprint of NAME's identity (an X25519 key pair), to compare aloud; it is created
+        on first use in $XDG_STATE_HOME/peer/NAME/identity, else ~/.local/state/peer/NAME/identity (mode 0600).
+          --name NAME          whose identity (default peer); for peer forget, whose known peers
+          --identity FILE      this identity file instead
+        peer keygen --psk prints a new pre-shared key; redirected to a file, it makes the file mode 0600 first.
+        peer forget NAME removes NAME's pinned key from the known peers, for when NAME's key changed for a
+        good reason; exit status 1 when NAME was not there. The chat uses none of these yet.
+
         Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
         Without a terminal on stdin, each input line is a message and stdout shows one line per
         message received, as NAME: text. Exit status: 0 when everything sent was acknowledged,
-        1 when not, 64 for a usage error, 69 when a port cannot be bound.
+        1 when not, 64 for a usage error, 69 when a port cannot be bound, 78 when an identity,
+        known-peers or key file is refused or cannot be written (the message says why and how to fix it).
         """
 
     /// Bad command line (sysexits EX_USAGE).
     public static let usageExitCode: Int32 = 64
     /// A port could not be bound (sysexits EX_UNAVAILABLE).
     public static let unavailableExitCode: Int32 = 69
+    /// An identity, known-peers or pre-shared key file was refused (unsafe mode, not a regular file, damaged)
+    /// or could not be written (sysexits EX_CONFIG).
+    public static let refusedFileExitCode: Int32 = 78
 }

@@ -67,7 +67,9 @@ final class PeerProcess {
     private let stdoutURL: URL
     private let stderrURL: URL
 
-    init(_ arguments: [String], input: String) throws {
+    /// `environment` replaces the child's environment when given (tests point HOME and XDG_STATE_HOME at a
+    /// temporary directory); otherwise it inherits this process's.
+    init(_ arguments: [String], input: String, environment: [String: String]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("peer-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let inputURL = directory.appendingPathComponent("in")
@@ -78,6 +80,7 @@ final class PeerProcess {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = try peerExecutable()
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardInput = try FileHandle(forReadingFrom: inputURL)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
