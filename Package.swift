@@ -1,17 +1,18 @@
 // swift-tools-version:6.0
 // The package's targets mirror the system's layers; each depends only on the ones below it:
 //
-//   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerSession → PeerWire
-//                                                                              → PeerCrypto
+//   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerChannel → PeerSession → PeerWire
+//                                                                                             → PeerCrypto
+//                                                                               → PeerHandshake → PeerCrypto
+//                                                                               → PeerIdentity → PeerCrypto
 //                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
 //                                       → PeerSimulation → PeerSession
 //                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
 //   udp-blast (benchmark baseline) → PeerTransport
-//   PeerHandshake (Noise handshake, not yet used by the session) → PeerCrypto
 //
-// PeerWire and PeerTransport know nothing of each other; PeerSession and PeerHandshake do no I/O; PeerCrypto depends
-// on nothing.
+// PeerWire and PeerTransport know nothing of each other; PeerSession, PeerHandshake and PeerChannel do no I/O;
+// PeerCrypto depends on nothing.
 import PackageDescription
 
 let package = Package(
@@ -30,6 +31,10 @@ let package = Package(
         .target(name: "PeerSession", dependencies: ["PeerWire", "PeerCrypto"]),
         // Who a peer is and whom it trusts: its identity, known-peers and pre-shared key files.
         .target(name: "PeerIdentity", dependencies: ["PeerCrypto"]),
+        // PEER/2: a session's datagrams sealed behind a Noise handshake, trust on first use (sans-I/O).
+        .target(name: "PeerChannel", dependencies: [
+            "PeerSession", "PeerWire", "PeerCrypto", "PeerHandshake", "PeerIdentity",
+        ]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
@@ -48,6 +53,9 @@ let package = Package(
         .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerHandshakeTests", dependencies: ["PeerHandshake", "PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerIdentityTests", dependencies: ["PeerIdentity", "PeerCrypto"]),
+        .testTarget(name: "PeerChannelTests", dependencies: [
+            "PeerChannel", "PeerSession", "PeerWire", "PeerCrypto", "PeerIdentity", "PeerSimulation",
+        ]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),

@@ -50,6 +50,9 @@ public final class Simulation {
     private let makeCore: CoreFactory
     private var now = Instant.zero
     private var partitions: [(start: Instant, end: Instant)] = []
+    /// Sees every datagram a side sends before its link does, and says what the link gets instead: nothing (a
+    /// drop), the datagram, a changed copy or several. For attack tests: an attacker on the path.
+    public var tap: ((Side, [UInt8]) -> [[UInt8]])?
     /// Called with every event either session records, if set.
     public var onEvent: ((Side, Instant, Event) -> Void)?
     /// Which event categories the sessions record (fewer is faster).
@@ -95,6 +98,11 @@ public final class Simulation {
     /// it held is lost, as with SIGKILL.
     public func restart(_ side: Side, at time: TimeSpan) {
         heap.push(time.microseconds, .restart(side))
+    }
+
+    /// `bytes` arrive at `side` at time `at`, as if from the other side's address: a forgery, or a replay.
+    public func inject(_ bytes: [UInt8], to side: Side, at time: TimeSpan) {
+        heap.push(time.microseconds, .arrival(side, bytes))
     }
 
     /// Cuts both links from `at` for `duration`: everything sent in that window is lost.
@@ -195,7 +203,9 @@ public final class Simulation {
         endpoint.shown += sink.shown
         endpoint.shownAt += Array(repeating: now, count: sink.shown.count)
         endpoints[side.rawValue] = endpoint
-        for bytes in sink.outgoing { _ = links[side.rawValue].submit(bytes, now: now) }
+        for bytes in sink.outgoing {
+            for passed in tap?(side, bytes) ?? [bytes] { _ = links[side.rawValue].submit(passed, now: now) }
+        }
         release(side)
     }
 

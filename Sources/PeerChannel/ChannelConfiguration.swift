@@ -1,0 +1,29 @@
+import PeerIdentity
+import PeerSession
+
+/// What a secure channel needs besides its session's configuration: our keys and whom we trust.
+public struct ChannelConfiguration: Sendable {
+    /// The session inside (its carriage is set to `.sealed` by the channel).
+    public var session: SessionConfiguration
+    /// Our static X25519 private key: our identity.
+    public var staticKey: [UInt8]
+    /// The 32-byte pre-shared key (`--psk`): without it no handshake completes, in either direction.
+    public var preSharedKey: [UInt8]?
+    /// Names and the public keys pinned for them (the known-peers file as it was at start).
+    public var knownKeys: [String: [UInt8]]
+    /// The peer's fingerprint given with `--expect-key`: any other key is refused, even on first contact.
+    public var expectedKey: Fingerprint?
+    /// Whether this side starts handshakes (it has a destination); a side that only answers waits for one.
+    public var initiates: Bool
+
+    /// Collects the configuration.
+    public init(session: SessionConfiguration, staticKey: [UInt8], preSharedKey: [UInt8]? = nil,
+                knownKeys: [String: [UInt8]] = [:], expectedKey: Fingerprint? = nil, initiates: Bool = true) {
+        self.session = session
+        self.staticKey = staticKey
+        self.preSharedKey = preSharedKey
+        self.knownKeys = knownKeys
+        self.expectedKey = expectedKey
+        self.initiates = initiates
+    }
+}

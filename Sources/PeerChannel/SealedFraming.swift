@@ -1,0 +1,63 @@
+import PeerWire
+
+/// PEER/2 on the wire: what surrounds the Noise messages and the sealed datagrams. The first byte says what a
+/// datagram is — never `P` (0x50), the first byte of every PEER/1 datagram, so the two cannot be confused:
+///
+///     1  initiation          index(4) | Noise XX message 1 (e, payload: zeros to 64 bytes in all)
+///     6  initiation + psk    index(4) | Noise XXpsk0 message 1 (psk, e, sealed zeros to 64 bytes in all)
+///     2  response            index(4) | their index(4) | Noise message 2 (e, ee, s, es, sealed payload)
+///     3  finish              index(4) | their index(4) | Noise message 3 (s, se, sealed payload)
+///     4  transport           their index(4) | packet number(4) | ChaCha20-Poly1305(compact datagram) + tag(16)
+///     5  transport, to       as 4, for a datagram the sender addressed to another run of the receiver
+///        another run
+///
+/// Indexes are chosen at random by the side that receives with them (as WireGuard's), so a datagram finds its keys
+/// without trying them all. The packet number is the low 32 bits of the 64-bit counter that is the AEAD nonce; the
+/// receiver restores the rest from the highest it has seen (as QUIC does). The 9 header bytes of a transport
+/// datagram are its associated data: changing any of them fails authentication.
+public enum SealedFraming {
+    /// The first byte of each kind of PEER/2 datagram.
+    public enum Kind: UInt8, Sendable {
+        case initiation = 1
+        case response = 2
+        case finish = 3
+        case transport = 4
+        case transportToAnotherRun = 5
+        case initiationWithPreSharedKey = 6
+    }
+
+    /// Every initiation is exactly this long, so that the response to it, at most `maxResponseBytes`, is within
+    /// three times what its sender spent: answering a forged one can amplify no more than that.
+    public static let initiationBytes = 64
+    /// The longest response: type, two indexes, e (32), s sealed (48), the longest payload sealed.
+    public static let maxResponseBytes = 9 + 32 + 48 + HandshakePayload.maxBytes + 16
+    /// What a transport datagram adds around the compact datagram: type, index, packet number, tag.
+    public static let transportOverhead = 9 + 16
+    /// A transport datagram's header: type, the receiver's index, the packet number.
+    public static let transportHeaderBytes = 9
+
+    /// The 9-byte header of a transport datagram.
+    public static func transportHeader(kind: Kind, receiverIndex: UInt32, packetNumber: UInt64) -> [UInt8] {
+        var header: [UInt8] = [kind.rawValue]
+        header.reserveCapacity(transportHeaderBytes)
+        header.appendBigEndian(receiverIndex)
+        header.appendBigEndian(UInt32(truncatingIfNeeded: packetNumber))
+        return header
+    }
+
+    /// Reads a big-endian 32-bit number at `offset`, or nil past the end.
+    static func uint32(_ bytes: [UInt8], at offset: Int) -> UInt32? {
+        guard offset >= 0, offset <= bytes.count - 4 else { return nil }
+        return bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | UInt32($1) }
+    }
+}
+
+extension [UInt8] {
+    mutating func appendBigEndian(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+
+    mutating func appendBigEndian(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+}

@@ -1,0 +1,225 @@
+import PeerCrypto
+import PeerHandshake
+import PeerIdentity
+import PeerSession
+import PeerWire
+
+/// PEER/2: a `Session` whose every datagram is sealed, behind a Noise XX handshake that authenticates both sides'
+/// static keys. A sans-I/O core like the session it wraps, driven by `CoreDriver` in the runtime, the simulator
+/// and the fuzzer alike.
+///
+/// What it promises:
+/// - Nothing reaches the session that was not sealed with keys from a handshake completed with this run of ours,
+///   and the session hears of the sender's name and run only from that handshake: a forged, altered, replayed or
+///   stale datagram changes nothing, and is counted (a `reject` event, aggregated by the runtime).
+/// - Before a handshake completes, it sends in answer to what arrives at most three times the bytes that arrived
+///   (a response to an initiation is at most `SealedFraming.maxResponseBytes`, an initiation is 64 bytes).
+/// - A key is trusted on first use and pinned to the name it came with (`pinned` event); afterwards a handshake
+///   claiming that name with another key, or any key other than `--expect-key`'s, is refused (`keyRefused`).
+/// - A restarted peer is a new handshake with the same key and a new run; the session takes it as a restart.
+///
+/// Both sides start a handshake (each has the other as its destination) and answer the other's; either completed
+/// handshake carries the conversation. What the session sends before any keys exist waits (bounded) and leaves
+/// sealed as soon as they do; anything that does not fit is repaired by the session as any loss.
+public struct SecureChannel: MessengerCore {
+    /// The conversation inside.
+    public internal(set) var session: Session
+    let configuration: ChannelConfiguration
+    let pattern: NoisePattern
+    /// Both sides hash this first: a handshake with a build of another protocol revision cannot complete.
+    static let prologue = Array("PEER/2".utf8)
+    static let maxResponses = 8
+    static let maxKeys = 4
+    static let maxWaiting = 256
+    static let maxFinishAttempts = 10
+    static let maxAllowance = 64 * 1024
+
+    /// Our handshake in progress, as initiator: message 1 sent, waiting for message 2.
+    struct Initiation {
+        var handshake: NoiseHandshake
+        let index: UInt32
+        let message: [UInt8]
+        var attempts: Int
+        var nextAttempt: Instant
+        var firstSent: Instant
+    }
+
+    /// Our message 3, repeated until the responder shows it has the keys.
+    struct Finish {
+        let index: UInt32
+        let message: [UInt8]
+        var attempts: Int
+        var nextAttempt: Instant
+        let interval: TimeSpan
+    }
+
+    /// A response we gave, waiting for the initiator's message 3.
+    struct Response {
+        var handshake: NoiseHandshake
+        let index: UInt32
+        let remoteIndex: UInt32
+        let initiation: [UInt8]
+        let message: [UInt8]
+    }
+
+    var initiation: Initiation?
+    var finishes: [Finish] = []
+    var responses: [Response] = []
+    var keys: [TransportKeys] = []
+    var outgoing = FIFO<Transmit>()
+    var waiting: [Transmit] = []
+    /// Bytes we may still send in answer to datagrams not yet authenticated: three times what they brought.
+    var allowance = 0
+    /// The key this conversation is with, once a handshake completed.
+    var peerKey: [UInt8]?
+    var knownKeys: [String: [UInt8]]
+    var events = FIFO<Event>()
+    var nextIndex: UInt32
+    var closedAtSessionEnd = false
+
+    /// Which categories of event to build (the session's and the channel's).
+    public var recordedCategories: Set<EventCategory> = Set(EventCategory.allCases) {
+        didSet { session.recordedCategories = recordedCategories }
+    }
+
+    /// Starts the channel and, when it initiates, its first handshake.
+    public init(configuration: ChannelConfiguration, now: Instant) {
+        var sessionConfiguration = configuration.session
+        sessionConfiguration.carriage = .sealed(overhead: SealedFraming.transportOverhead)
+        session = Session(configuration: sessionConfiguration, now: now)
+        self.configuration = configuration
+        pattern = configuration.preSharedKey == nil ? .XX : .XXpsk0
+        knownKeys = configuration.knownKeys
+        let random = RandomBytes.make(count: 4)
+        nextIndex = random.reduce(0) { $0 << 8 | UInt32($1) }
+        if configuration.initiates { startInitiation(now: now) }
+    }
+
+    var tunables: Tunables { configuration.session.tunables }
+    var ourRun: SessionID { configuration.session.sessionID }
+
+    // MARK: MessengerCore
+
+    /// Queues a message typed by the user.
+    public mutating func submit(_ text: String, now: Instant) throws(SubmitError) { try session.submit(text, now: now) }
+    /// The user's input has ended.
+    public mutating func finishInput(now: Instant) { session.finishInput(now: now) }
+    /// Stop at once.
+    public mutating func interrupt(now: Instant) { session.interrupt(now: now) }
+    /// The next message to show.
+    public mutating func pollDelivery() -> Delivery? { session.pollDelivery() }
+    /// The channel's events first (a handshake before what it let through), then the session's.
+    public mutating func pollEvent() -> Event? { events.pop() ?? session.pollEvent() }
+    /// Where the conversation is in its life.
+    public var state: SessionState { session.state }
+    /// The session's counters.
+    public var statistics: SessionStatistics { session.statistics }
+    /// Whether to hand over more input now.
+    public var acceptsInput: Bool { session.acceptsInput }
+
+    /// When `handleTimeout` is next needed: the session's deadline or a handshake message's repetition.
+    public func nextTimeout() -> Instant? {
+        if case .closed = session.state { return nil }
+        var deadline = session.nextTimeout()
+        func consider(_ candidate: Instant?) {
+            guard let candidate else { return }
+            deadline = min(deadline ?? candidate, candidate)
+        }
+        consider(initiation?.nextAttempt)
+        for finish in finishes { consider(finish.nextAttempt) }
+        return deadline
+    }
+
+    /// Repeats handshake messages whose answer is overdue, then lets the session act on its own deadlines.
+    public mutating func handleTimeout(now: Instant) {
+        if var pending = initiation, pending.nextAttempt <= now {
+            pending.attempts += 1
+            // Backs off to the heartbeat's pace: a peer that is not there yet is asked about as often as a live
+            // one is pinged.
+            let interval = min(tunables.initialRetransmissionTimeout * Int64(1 << min(pending.attempts, 6)),
+                               tunables.heartbeatInterval)
+            pending.nextAttempt = now + interval
+            initiation = pending
+            send(pending.message, step: "initiation")
+        }
+        for position in finishes.indices where finishes[position].nextAttempt <= now {
+            finishes[position].attempts += 1
+            finishes[position].nextAttempt = now + finishes[position].interval * Int64(1 << min(finishes[position].attempts, 4))
+            send(finishes[position].message, step: "finish")
+        }
+        // A message 3 never confirmed: the responder lost our handshake (or never had it); start again.
+        if finishes.contains(where: { $0.attempts >= Self.maxFinishAttempts }) {
+            let abandoned = Set(finishes.filter { $0.attempts >= Self.maxFinishAttempts }.map(\.index))
+            finishes.removeAll { abandoned.contains($0.index) }
+            keys.removeAll { abandoned.contains($0.localIndex) && !$0.confirmed }
+            if keys.isEmpty, initiation == nil, configuration.initiates { startInitiation(now: now) }
+        }
+        if let deadline = session.nextTimeout(), deadline <= now { session.handleTimeout(now: now) }
+    }
+
+    /// The next datagram to send: handshake messages first, then the session's, sealed.
+    public mutating func pollTransmit(now: Instant) -> Transmit? {
+        if let transmit = outgoing.pop() { return transmit }
+        while let transmit = session.pollTransmit(now: now) {
+            if let sealed = seal(transmit) { return sealed }
+            // No keys yet: it waits for them, bounded (the session repairs what it must as any loss).
+            waiting.append(transmit)
+            if waiting.count > Self.maxWaiting { waiting.removeFirst() }
+        }
+        return nil
+    }
+
+    /// Takes a datagram from the destination host. Whatever it is, nothing changes unless it authenticates.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) {
+        if case .closed = session.state { return }
+        let datagram = Array(bytes)
+        guard let first = datagram.first else {
+            reject(.badLength(kind: "datagram", bytes: 0), bytes: 0)
+            return
+        }
+        guard let kind = SealedFraming.Kind(rawValue: first) else {
+            reject(first == UInt8(ascii: "P") ? .olderProtocol : .unknownKind(first), bytes: datagram.count)
+            return
+        }
+        switch kind {
+        case .initiation, .initiationWithPreSharedKey:
+            receiveInitiation(datagram, withPreSharedKey: kind == .initiationWithPreSharedKey, now: now)
+        case .response: receiveResponse(datagram, now: now)
+        case .finish: receiveFinish(datagram, now: now)
+        case .transport, .transportToAnotherRun:
+            receiveTransport(datagram, toOurRun: kind == .transport, now: now)
+        }
+    }
+
+    // MARK: Shared helpers
+
+    mutating func newIndex() -> UInt32 {
+        // Sequential from a random start: unique among ours, and unguessable to anyone who saw none of them.
+        nextIndex &+= 1
+        return nextIndex
+    }
+
+    mutating func reject(_ error: ChannelError, bytes: Int) {
+        record(.reject(reason: error.description, bytes: bytes))
+    }
+
+    mutating func record(_ event: Event) {
+        if recordedCategories.contains(event.category) { events.push(event) }
+    }
+
+    mutating func send(_ message: [UInt8], step: String) {
+        record(.handshake(step: step, direction: .outgoing, bytes: message.count))
+        outgoing.push(Transmit(bytes: message, route: .sendSocket, kind: .handshake, sequence: nil))
+    }
+
+    /// Spends `bytes` of the allowance for answers to what is not authenticated yet; false when it would exceed it.
+    mutating func spendAllowance(_ bytes: Int) -> Bool {
+        guard bytes <= allowance else { return false }
+        allowance -= bytes
+        return true
+    }
+
+    mutating func earnAllowance(_ bytes: Int) {
+        allowance = min(Self.maxAllowance, allowance + tunables.amplificationFactor * bytes)
+    }
+}
