@@ -39,11 +39,14 @@ let package = Package(
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
         .target(name: "PeerSeed", dependencies: ["PeerSession", "PeerWire"]),
-        .target(name: "Peer", dependencies: ["PeerWire", "PeerSession", "PeerTransport", "PeerSimulation", "PeerSeed"]),
+        .target(name: "Peer", dependencies: [
+            "PeerWire", "PeerSession", "PeerTransport", "PeerSimulation", "PeerSeed", "PeerChannel", "PeerIdentity",
+        ]),
         // Every module a target imports is listed, not only reached through Peer's re-exports: SwiftPM does not
         // always rebuild a target when a module it sees only through a re-export changes its layout.
         .target(name: "PeerCommandLine", dependencies: [
             "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed", "PeerIdentity",
+            "PeerChannel", "PeerCrypto",
         ]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerTests", dependencies: [
             "Peer", "PeerCommandLine", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
-            "PeerIdentity",
+            "PeerIdentity", "PeerChannel", "PeerCrypto",
         ]),
     ],
     swiftLanguageModes: [.v6]

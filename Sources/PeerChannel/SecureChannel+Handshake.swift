@@ -207,7 +207,8 @@ extension SecureChannel {
             return false
         } else {
             knownKeys[name] = key
-            record(.pinned(name: name, fingerprint: fingerprint, publicKey: key))
+            // Built whatever the categories: the runtime keeps the pin because of it.
+            events.push(.pinned(name: name, fingerprint: fingerprint, publicKey: key))
         }
         peerKey = key
         return true
@@ -227,7 +228,11 @@ extension SecureChannel {
         }
     }
 
+    /// Says once per run of the other side that the conversation with it is secured (both sides' handshakes
+    /// usually complete; the second says nothing new).
     mutating func secured(_ payload: HandshakePayload, key: [UInt8]) {
+        guard lastSecuredRun != payload.run else { return }
+        lastSecuredRun = payload.run
         record(.secured(name: payload.name, fingerprint: Fingerprint(publicKey: key).description, session: payload.run))
     }
 }

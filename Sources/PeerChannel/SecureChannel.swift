@@ -75,7 +75,9 @@ public struct SecureChannel: MessengerCore {
     var knownKeys: [String: [UInt8]]
     var events = FIFO<Event>()
     var nextIndex: UInt32
-    var closedAtSessionEnd = false
+    var lastSecuredRun: SessionID?
+    /// Datagrams refused here: they never reached the session.
+    var rejected = 0
 
     /// Which categories of event to build (the session's and the channel's).
     public var recordedCategories: Set<EventCategory> = Set(EventCategory.allCases) {
@@ -112,8 +114,13 @@ public struct SecureChannel: MessengerCore {
     public mutating func pollEvent() -> Event? { events.pop() ?? session.pollEvent() }
     /// Where the conversation is in its life.
     public var state: SessionState { session.state }
-    /// The session's counters.
-    public var statistics: SessionStatistics { session.statistics }
+    /// The session's counters, with the datagrams the channel refused before the session saw them counted as
+    /// rejected.
+    public var statistics: SessionStatistics {
+        var statistics = session.statistics
+        statistics.rejected += rejected
+        return statistics
+    }
     /// Whether to hand over more input now.
     public var acceptsInput: Bool { session.acceptsInput }
 
@@ -200,6 +207,7 @@ public struct SecureChannel: MessengerCore {
     }
 
     mutating func reject(_ error: ChannelError, bytes: Int) {
+        rejected += 1
         record(.reject(reason: error.description, bytes: bytes))
     }
 

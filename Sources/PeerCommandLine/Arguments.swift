@@ -1,4 +1,5 @@
 import Peer
+import PeerIdentity
 import PeerSession
 import PeerTransport
 import PeerWire
@@ -66,6 +67,12 @@ public struct ChatOptions: Equatable {
     public var linger = TimeSpan.seconds(5)
     /// `--wire`: this project's protocol, or the original clients'.
     public var wire = WireFormat.peer
+    /// `--identity FILE`: the identity to use instead of the name's own in the state directory.
+    public var identityFile: String?
+    /// `--psk FILE`: a pre-shared key both sides must hold.
+    public var preSharedKeyFile: String?
+    /// `--expect-key FINGERPRINT`: the only key accepted for the other side, even on first contact.
+    public var expectedKey: Fingerprint?
 
     /// The impairments the options ask for.
     public var impairments: Impairments {
@@ -221,6 +228,21 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
                 throw UsageError("--wire must be peer or seed, not \(value)")
             }
             options.wire = wire
+        case "--identity":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--identity needs a file name") }
+            options.identityFile = file
+        case "--psk":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--psk needs a file name (make one with peer keygen --psk > FILE)") }
+            options.preSharedKeyFile = file
+        case "--expect-key":
+            let value = try reader.value(for: flag)
+            guard let fingerprint = Fingerprint(parsing: value) else {
+                throw UsageError("--expect-key needs a fingerprint as peer id prints it (8 groups of 4 hex digits), "
+                                 + "not \(value)")
+            }
+            options.expectedKey = fingerprint
         case "--linger":
             let value = try reader.value(for: flag)
             guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= 86_400 else {

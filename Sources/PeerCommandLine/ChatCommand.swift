@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Peer
+import PeerIdentity
 import PeerSession
 import PeerTransport
 import PeerWire
@@ -23,12 +24,19 @@ enum ChatCommand {
             return CommandLineTool.usageFailure(error)
         }
         let seed = options.seed ?? UInt64.random(in: 0...999_999)
+        let trust: Trust?
+        do throws(StateFileError) {
+            trust = options.wire == .peer ? try Trust.load(options) : nil
+        } catch {
+            return CommandLineTool.refusedFile(error)
+        }
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
             impairments: options.impairments, seed: seed, linger: options.linger,
             loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status], wire: options.wire,
             // On an interactive screen a flood shows as one line a second per kind (the first, then summaries).
-            repeatsLoggedPerSecond: options.logFile == nil && Terminal.isInteractive ? 1 : 3)
+            repeatsLoggedPerSecond: options.logFile == nil && Terminal.isInteractive ? 1 : 3,
+            security: trust?.security)
         let runtime: PeerRuntime
         do {
             runtime = try PeerRuntime(configuration: configuration)
@@ -42,12 +50,19 @@ enum ChatCommand {
                             logFormat: options.logFormat, logToTerminal: terminal != nil && options.logFile == nil)
         let output = RuntimeOutput(
             deliver: { screen.show($0) }, log: { screen.log($0) },
-            idle: { screen.flush() })
+            idle: { screen.flush() },
+            pinned: { name, publicKey in
+                guard let trust else { return }
+                if let problem = trust.pin(name, publicKey: publicKey) { screen.status("peer: \(problem)") }
+            })
         let signals = SignalHandlers { runtime.interrupt() }
         // The banner comes first, before the protocol thread can log anything.
         screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
                       + "\(options.sourcePort) to \(destination)"
-                      + (options.wire == .seed ? ", speaking the original clients' format (--wire seed)" : "")
+                      + (options.wire == .seed
+                         ? ", speaking the original clients' format (--wire seed): in the clear, not encrypted or "
+                           + "authenticated"
+                         : "")
                       + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
         do {
             try runtime.start(destination: destination, output: output)
@@ -98,6 +113,8 @@ private func describe(_ options: ChatOptions) -> String {
 final class Screen: Sendable {
     private let peerName = Mutex("the other peer")
     private let lastChallenged = Mutex<SessionID?>(nil)
+    /// Sentences said once however often their cause repeats (a refused key retries its handshake).
+    private let saidOnce = Mutex<Set<String>>([])
     private let terminal: Terminal?
     private let stdout: LineWriter
     private let logWriter: LineWriter
@@ -134,6 +151,11 @@ final class Screen: Sendable {
                 return last == claimed
             }
             if repeated { sentence = nil }
+        }
+        switch record.event {
+        case .keyRefused, .reject:
+            if let said = sentence, !saidOnce.withLock({ $0.insert(said).inserted }) { sentence = nil }
+        default: break
         }
         if logToTerminal, let terminal {
             if let sentence {
@@ -172,6 +194,16 @@ final class Screen: Sendable {
         case .challenge(let name, _, .some): "-- \(name) seems to have restarted: checking it is really \(name) "
             + "before going on"
         case .peerDown(let silentFor): "-- \(peer) is unreachable (nothing heard for \(silentFor))"
+        case .pinned(let name, let fingerprint, _): "-- first contact with \(name), key \(fingerprint), pinned"
+        case .keyRefused(let name, let fingerprint, "key-changed"):
+            "-- \(name)'s key changed (now \(fingerprint)) — if \(name) reinstalled, run `peer forget \(name)`; "
+            + "otherwise someone is impersonating \(name). Nothing from it is shown."
+        case .keyRefused(let name, let fingerprint, "not-expected-key"):
+            "-- refused \(name): its key \(fingerprint) is not the one given with --expect-key"
+        case .keyRefused(let name, let fingerprint, _):
+            "-- refused \(name) (key \(fingerprint)): another identity already holds this conversation"
+        case .reject(let reason, _) where reason.contains("--psk"):
+            "-- a handshake failed: \(reason)"
         case .finish(.peer, _): "-- \(peer) has finished"
         default: nil
         }

@@ -109,6 +109,7 @@ struct InterruptTests {
         let ports = try freePorts(3)
         let process = Process()
         process.executableURL = try peerExecutable()
+        process.environment = PeerProcess.isolatedEnvironment
         process.arguments = ["--source-port", "\(ports[0])", "--listen-port", "\(ports[1])", "--dest-port", "\(ports[2])",
                              "--name", "alice"]
         let input = Pipe()  // kept open: input never ends on its own

@@ -149,6 +149,7 @@ struct HostileTextExecutableTests {
             input: "before\n" + Self.hostile + "\nafter\n")
         let bob = Process()
         bob.executableURL = try peerExecutable()
+        bob.environment = PeerProcess.isolatedEnvironment
         bob.arguments = ["--source-port", "\(ports[2])", "--listen-port", "\(ports[3])", "--dest-port", "\(ports[1])",
                          "--name", "bob", "--verbose", "--log", logURL.path, "--log-format", logFormat]
         let bobIn = Pipe(), bobOut = Pipe()
@@ -184,6 +185,7 @@ struct HostileTextExecutableTests {
 
         let peer = Process()
         peer.executableURL = try peerExecutable()
+        peer.environment = PeerProcess.isolatedEnvironment
         peer.arguments = ["--wire", "seed", "--source-port", "\(ports[0])", "--listen-port", "\(ports[1])",
                           "--dest-port", "\(originalPort)", "--name", "me", "--linger", "1", "--verbose",
                           "--log", logURL.path, "--log-format", logFormat]

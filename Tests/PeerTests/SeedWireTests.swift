@@ -52,6 +52,7 @@ struct SeedWireTests {
 
         let peer = Process()
         peer.executableURL = try peerExecutable()
+        peer.environment = PeerProcess.isolatedEnvironment
         peer.arguments = ["--wire", "seed", "--source-port", "\(ports[2])", "--listen-port", "\(ports[3])",
                           "--dest-port", "\(ports[1])", "--name", "ours", "--drop-rate", "\(dropRate)",
                           "--seed", "6", "--linger", "2"]

@@ -62,13 +62,22 @@ struct Finished {
 
 /// Starts `peer` with `arguments`, stdin from `input`, capturing stdout and stderr in files.
 final class PeerProcess {
+    /// This process's environment with XDG_STATE_HOME in a temporary directory shared by the test run.
+    static let isolatedEnvironment: [String: String] = {
+        var environment = ProcessInfo.processInfo.environment
+        environment["XDG_STATE_HOME"] = FileManager.default.temporaryDirectory
+            .appendingPathComponent("peer-tests-state-\(ProcessInfo.processInfo.processIdentifier)").path
+        return environment
+    }()
+
     let process = Process()
     private let directory: URL
     private let stdoutURL: URL
     private let stderrURL: URL
 
     /// `environment` replaces the child's environment when given (tests point HOME and XDG_STATE_HOME at a
-    /// temporary directory); otherwise it inherits this process's.
+    /// temporary directory); otherwise it inherits this process's, with XDG_STATE_HOME in a directory of this test
+    /// run's own, so identities and pins never touch the real home.
     init(_ arguments: [String], input: String, environment: [String: String]? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("peer-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -80,7 +89,7 @@ final class PeerProcess {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = try peerExecutable()
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        process.environment = environment ?? PeerProcess.isolatedEnvironment
         process.standardInput = try FileHandle(forReadingFrom: inputURL)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)

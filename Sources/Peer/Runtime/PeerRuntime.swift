@@ -1,4 +1,5 @@
 import Foundation
+import PeerChannel
 import PeerSeed
 import PeerSession
 import PeerSimulation
@@ -17,7 +18,8 @@ public final class PeerRuntime: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private var sendSocket: UDPSocket?
     private var destination = SocketAddress.loopback(port: 0)
-    /// The protocol core: `Session`, or `SeedSession` for the original clients' wire format.
+    /// The protocol core: `SecureChannel` (PEER/2), `Session` (PEER/1), or `SeedSession` for the original clients'
+    /// wire format.
     private var session: any MessengerCore
     private let sessionID: SessionID
     private var output: RuntimeOutput?
@@ -60,7 +62,16 @@ public final class PeerRuntime: @unchecked Sendable {
             tunables: configuration.tunables, entropy: UInt64.random(in: 0...UInt64.max, using: &entropy))
         switch configuration.wire {
         case .peer:
-            session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
+            if let security = configuration.security {
+                session = SecureChannel(
+                    configuration: ChannelConfiguration(
+                        session: sessionConfiguration, staticKey: security.staticKey,
+                        preSharedKey: security.preSharedKey, knownKeys: security.knownKeys,
+                        expectedKey: security.expectedKey),
+                    now: Clocks.monotonic())
+            } else {
+                session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
+            }
         case .seed:
             session = SeedSession(
                 configuration: SeedConfiguration(name: configuration.name, linger: configuration.linger),
@@ -251,7 +262,10 @@ public final class PeerRuntime: @unchecked Sendable {
         let runtime: PeerRuntime
         let now: Instant
 
-        func log(_ event: Event) { runtime.log(event) }
+        func log(_ event: Event) {
+            if case .pinned(let name, _, let publicKey) = event { runtime.output?.pinned(name, publicKey) }
+            runtime.log(event)
+        }
 
         func show(_ delivery: Delivery) { runtime.output?.deliver(delivery) }
 

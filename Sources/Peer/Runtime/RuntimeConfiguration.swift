@@ -1,8 +1,11 @@
 import PeerSession
 
+import PeerIdentity
+
 /// Which protocol a peer speaks on the wire.
 public enum WireFormat: String, Sendable, CaseIterable {
-    /// This project's protocol, PEER/1 (docs/PROTOCOL.md).
+    /// This project's protocol (docs/PROTOCOL.md): PEER/2, sealed, when the configuration has `security`;
+    /// PEER/1, readable and unauthenticated, without (kept for tests of the session on its own).
     case peer
     /// The original classroom clients' `TEXT -COUNT` format, to chat with one of them unchanged.
     case seed
@@ -31,13 +34,37 @@ public struct RuntimeConfiguration: Sendable {
     /// How many rejects, duplicates, held segments or socket errors of each kind are logged one by one in a
     /// second before the rest are only counted, in one `repeated` line a second (`EventAggregator`).
     public var repeatsLoggedPerSecond: Int
+    /// PEER/2's keys and trust; nil speaks PEER/1.
+    public var security: Security?
+
+    /// Who we are and whom we trust, for PEER/2.
+    public struct Security: Sendable {
+        /// Our static X25519 private key.
+        public var staticKey: [UInt8]
+        /// `--psk`: the shared secret without which no handshake completes.
+        public var preSharedKey: [UInt8]?
+        /// The known-peers file's pins, name to public key, as at start.
+        public var knownKeys: [String: [UInt8]]
+        /// `--expect-key`: the only key accepted for the peer.
+        public var expectedKey: Fingerprint?
+
+        /// Collects the keys.
+        public init(staticKey: [UInt8], preSharedKey: [UInt8]? = nil, knownKeys: [String: [UInt8]] = [:],
+                    expectedKey: Fingerprint? = nil) {
+            self.staticKey = staticKey
+            self.preSharedKey = preSharedKey
+            self.knownKeys = knownKeys
+            self.expectedKey = expectedKey
+        }
+    }
 
     /// Collects the configuration.
     public init(
         name: String, listenPort: UInt16, sourcePort: UInt16, impairments: Impairments = Impairments(),
         seed: UInt64 = 0,
         linger: TimeSpan = .seconds(5), loggedCategories: Set<EventCategory> = [.repair, .status],
-        tunables: Tunables = .standard, wire: WireFormat = .peer, repeatsLoggedPerSecond: Int = 3
+        tunables: Tunables = .standard, wire: WireFormat = .peer, repeatsLoggedPerSecond: Int = 3,
+        security: Security? = nil
     ) {
         self.name = name
         self.listenPort = listenPort
@@ -49,6 +76,7 @@ public struct RuntimeConfiguration: Sendable {
         self.tunables = tunables
         self.wire = wire
         self.repeatsLoggedPerSecond = repeatsLoggedPerSecond
+        self.security = security
     }
 }
 
@@ -60,15 +88,19 @@ public struct RuntimeOutput: Sendable {
     public var log: @Sendable (LogRecord) -> Void
     /// The runtime is about to wait for input: flush anything buffered.
     public var idle: @Sendable () -> Void
+    /// PEER/2 met a name for the first time and pinned its public key: keep it (the known-peers file).
+    public var pinned: @Sendable (_ name: String, _ publicKey: [UInt8]) -> Void
 
     /// Collects the closures.
     public init(
         deliver: @escaping @Sendable (Delivery) -> Void, log: @escaping @Sendable (LogRecord) -> Void,
-        idle: @escaping @Sendable () -> Void = {}
+        idle: @escaping @Sendable () -> Void = {},
+        pinned: @escaping @Sendable (_ name: String, _ publicKey: [UInt8]) -> Void = { _, _ in }
     ) {
         self.deliver = deliver
         self.log = log
         self.idle = idle
+        self.pinned = pinned
     }
 }
 
