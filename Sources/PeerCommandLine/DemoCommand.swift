@@ -1,5 +1,6 @@
 import Foundation
 import Peer
+import PeerCrypto
 import PeerSession
 import PeerTransport
 import PeerWire
@@ -32,7 +33,9 @@ enum DemoCommand {
             let configuration = RuntimeConfiguration(
                 name: name, listenPort: 0, sourcePort: 0, impairments: Impairments(drop: options.dropRate),
                 seed: seed &+ UInt64(index),
-                loggedCategories: [.message, .repair, .status])
+                loggedCategories: [.message, .repair, .status],
+                // A key of its own for each, kept in memory only: the demo leaves no identity behind.
+                security: RuntimeConfiguration.Security(staticKey: X25519.newPrivateKey()))
             do {
                 runtimes.append(try PeerRuntime(configuration: configuration))
             } catch {
@@ -128,6 +131,8 @@ final class DemoPrinter: Sendable {
             return "= \(who) already had seq \(sequence): dropped, not shown again"
         case .peerDown:
             return "⚠ \(who) hears nothing from the other side"
+        case .secured(let name, _, _):
+            return "🔒 \(who) shook hands with \(name): from now on every datagram is sealed"
         default:
             return nil
         }

@@ -1,6 +1,9 @@
 import Foundation
 import Peer
+import PeerChannel
+import PeerCrypto
 import PeerSession
+import PeerSimulation
 import PeerTransport
 import PeerWire
 
@@ -13,6 +16,7 @@ enum SimulateCommand {
         var dataTransmissions = 0
         var datagramsAToB = 0
         var datagramsBToA = 0
+        var bytes = 0
         var latencies: [Int64] = []
         var allDeliveredMicroseconds: [Int64] = []
     }
@@ -33,8 +37,14 @@ enum SimulateCommand {
             return label + String(repeating: "x", count: max(0, 64 - label.utf8.count))
         }
         var result = Result()
+        // PEER/2 as the real peers speak it: each side with its own key, every datagram sealed.
+        let keys = [X25519.newPrivateKey(), X25519.newPrivateKey()]
         for seed in 1...UInt64(options.seeds) {
-            let simulation = Simulation(seed: seed, aToB: link, bToA: link, linger: .seconds(600))
+            let simulation = Simulation(seed: seed, aToB: link, bToA: link, linger: .seconds(600)) {
+                side, session, now in
+                SecureChannel(configuration: ChannelConfiguration(session: session, staticKey: keys[side.rawValue]),
+                              now: now)
+            }
             simulation.recordedCategories = []
             for (index, text) in messages.enumerated() {
                 let at = options.workload == .chat ? TimeSpan.milliseconds(Int64(5 + 10 * index)) : .zero
@@ -49,6 +59,7 @@ enum SimulateCommand {
             result.dataTransmissions += statistics.dataTransmissions + statistics.replays
             result.datagramsAToB += report[.a].datagramsSent
             result.datagramsBToA += report[.b].datagramsSent
+            result.bytes += report[.a].bytesSent + report[.b].bytesSent
             result.latencies += report[.a].latenciesOfMessagesSent.map(\.microseconds)
             result.allDeliveredMicroseconds.append(report[.b].lastShownAt?.microseconds ?? report.endTime.microseconds)
         }
@@ -70,6 +81,7 @@ enum SimulateCommand {
             ("data_tx_per_msg", format(Double(result.dataTransmissions) / total, 3)),
             ("a_to_b", format(Double(result.datagramsAToB) / total, 3)),
             ("b_to_a", format(Double(result.datagramsBToA) / total, 3)),
+            ("bytes_per_msg", format(Double(result.bytes) / total, 1)),
             ("p50", format(percentile(result.latencies, 0.5), 3)),
             ("p99", format(percentile(result.latencies, 0.99), 3)),
             ("max", format(percentile(result.latencies, 1), 3)),
@@ -88,6 +100,7 @@ enum SimulateCommand {
             + "\"exactly_once_in_order\": \(result.exactlyOnceInOrder), "
             + "\"data_tx_per_msg\": \(value["data_tx_per_msg"] ?? "0"), "
             + "\"datagrams_per_msg\": {\"a_to_b\": \(value["a_to_b"] ?? "0"), \"b_to_a\": \(value["b_to_a"] ?? "0")}, "
+            + "\"bytes_per_msg\": \(value["bytes_per_msg"] ?? "0"), "
             + "\"latency_ms\": {\"p50\": \(value["p50"] ?? "0"), \"p99\": \(value["p99"] ?? "0"), "
             + "\"max\": \(value["max"] ?? "0")}, \"all_delivered_s\": \(value["all_delivered_s"] ?? "0"), "
             + "\"all_delivered_s_median\": \(value["all_delivered_s_median"] ?? "0")}"
@@ -107,6 +120,7 @@ enum SimulateCommand {
               data transmissions per message        \(value["data_tx_per_msg"] ?? "")   (floor 1/(1-p) = \(format(floor, 3)))
               datagrams per message, A to B         \(value["a_to_b"] ?? "")
               datagrams per message, B to A         \(value["b_to_a"] ?? "")
+              bytes per message, both ways          \(value["bytes_per_msg"] ?? "")   (UDP payloads: sealed headers, tags, handshakes)
               latency p50 / p99 / max (ms)          \(value["p50"] ?? "") / \(value["p99"] ?? "") / \(value["max"] ?? "")
               all delivered after (virtual s)       \(value["all_delivered_s"] ?? "")
             """

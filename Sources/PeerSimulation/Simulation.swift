@@ -39,6 +39,7 @@ public final class Simulation {
         /// What earlier runs showed before they were killed.
         var shownByEarlierRuns: [[String]] = []
         var datagramsSent = 0
+        var bytesSent = 0
     }
 
     private var endpoints: [Endpoint]
@@ -200,6 +201,7 @@ public final class Simulation {
         var sink = Sink(side: side, now: now, onEvent: onEvent)
         CoreDriver.drain(&endpoint.session, now: now, into: &sink)
         endpoint.datagramsSent += sink.outgoing.count
+        endpoint.bytesSent += sink.outgoing.reduce(0) { $0 + $1.count }
         endpoint.shown += sink.shown
         endpoint.shownAt += Array(repeating: now, count: sink.shown.count)
         endpoints[side.rawValue] = endpoint
@@ -242,7 +244,7 @@ public final class Simulation {
             }
             report.sides.append(SimulationReport.SideReport(
                 shown: endpoint.shown, shownByEarlierRuns: endpoint.shownByEarlierRuns,
-                datagramsSent: endpoint.datagramsSent,
+                datagramsSent: endpoint.datagramsSent, bytesSent: endpoint.bytesSent,
                 statistics: endpoint.session.statistics, state: endpoint.session.state,
                 latenciesOfMessagesSent: latencies, lastShownAt: endpoint.shownAt.last))
         }
@@ -260,6 +262,8 @@ public struct SimulationReport: Sendable {
         public var shownByEarlierRuns: [[String]]
         /// Every datagram this endpoint produced, including those the link lost.
         public var datagramsSent: Int
+        /// Their bytes (UDP payload), headers and tags included.
+        public var bytesSent: Int
         /// The session's counters (of its current run).
         public var statistics: SessionStatistics
         /// Where the session ended up.
