@@ -1,7 +1,7 @@
 /// The command line's help text and exit codes.
 public enum Usage {
     /// The version printed by `--version`.
-    public static let version = "peer 1.0.0 (protocol PEER/1)"
+    public static let version = "peer 2.0.0 (protocol PEER/2)"
 
     /// The short form printed after a usage error, under the sentence that says what is wrong.
     public static let synopsis = """
@@ -19,7 +19,7 @@ public enum Usage {
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
-                    [--wire peer|seed]
+                    [--wire peer|seed] [--identity FILE] [--expect-key FINGERPRINT] [--psk FILE]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
@@ -44,7 +44,12 @@ public enum Usage {
           --log-format F       text (default) or json (JSON Lines)
           --verbose            log every datagram, delivery and heartbeat, not only repairs and status
           --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
-          --wire peer|seed     seed: talk to one of the original classroom clients (TEXT -COUNT datagrams)
+          --wire peer|seed     seed: talk to one of the original classroom clients (TEXT -COUNT datagrams),
+                               in the clear; peer (default): PEER/2, every datagram encrypted and authenticated
+          --identity FILE      use this identity instead of NAME's own (see peer id below)
+          --expect-key FP      accept only the key with this fingerprint for the other side, even the first time
+          --psk FILE           a pre-shared key both sides must hold (peer keygen --psk > FILE); without it no
+                               handshake completes
 
         peer demo: two peers in this process on loopback, losing datagrams both ways, narrated.
 
