@@ -10,6 +10,12 @@ import PeerWire
 ///     4  transport           their index(4) | packet number(4) | ChaCha20-Poly1305(compact datagram) + tag(16)
 ///     5  transport, to       as 4, for a datagram the sender addressed to another run of the receiver
 ///        another run
+///     7  cookie reply        their index(4) | cookie(16): "under load: send your initiation again with this"
+///
+/// Under load a side answers initiations with a cookie reply instead of a response; an initiation carrying a
+/// valid cookie (its 64 bytes, then the 16-byte cookie: 80 in all) is answered as usual. Cookie replies go to the
+/// destination, like every datagram, so only the real peer there receives them (WireGuard's cookie, bound to the
+/// one address we talk to).
 ///
 /// Indexes are chosen at random by the side that receives with them (as WireGuard's), so a datagram finds its keys
 /// without trying them all. The packet number is the low 32 bits of the 64-bit counter that is the AEAD nonce; the
@@ -24,7 +30,12 @@ public enum SealedFraming {
         case transport = 4
         case transportToAnotherRun = 5
         case initiationWithPreSharedKey = 6
+        case cookieReply = 7
     }
+
+    /// Bytes in a cookie, and in a cookie reply.
+    public static let cookieBytes = 16
+    public static let cookieReplyBytes = 5 + cookieBytes
 
     /// Every initiation is exactly this long, so that the response to it, at most `maxResponseBytes`, is within
     /// three times what its sender spent: answering a forged one can amplify no more than that.

@@ -33,13 +33,15 @@ extension SecureChannel {
             reject(.preSharedKeyMismatch(theyUseOne: withPreSharedKey), bytes: datagram.count)
             return
         }
-        guard datagram.count == SealedFraming.initiationBytes,
+        let withCookie = datagram.count == SealedFraming.initiationBytes + SealedFraming.cookieBytes
+        guard datagram.count == SealedFraming.initiationBytes || withCookie,
               let remoteIndex = SealedFraming.uint32(datagram, at: 1)
         else {
             reject(.badLength(kind: "initiation", bytes: datagram.count), bytes: datagram.count)
             return
         }
-        if let answered = responses.first(where: { $0.initiation == datagram }) {
+        let initiationBytes = Array(datagram[0..<SealedFraming.initiationBytes])
+        if let answered = responses.first(where: { $0.initiation == initiationBytes }) {
             record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
             guard spendAllowance(answered.message.count) else {
                 reject(.amplificationLimit, bytes: datagram.count)
@@ -48,12 +50,28 @@ extension SecureChannel {
             send(answered.message, step: "response")
             return
         }
+        if let until = cookiesRequiredUntil, now < until {
+            let cookie = withCookie ? Array(datagram[SealedFraming.initiationBytes...]) : []
+            guard isValidCookie(cookie, for: initiationBytes, now: now) else {
+                // Under load: no handshake work until the initiator shows it receives at our destination.
+                record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
+                var reply: [UInt8] = [SealedFraming.Kind.cookieReply.rawValue]
+                reply.appendBigEndian(remoteIndex)
+                reply += makeCookie(for: initiationBytes, bucket: cookieBucket(now))
+                guard spendAllowance(reply.count) else {
+                    reject(.amplificationLimit, bytes: datagram.count)
+                    return
+                }
+                send(reply, step: "cookie")
+                return
+            }
+        }
         guard var handshake = try? NoiseHandshake(
             pattern: pattern, initiator: false, prologue: Self.prologue, staticKey: configuration.staticKey,
             psk: configuration.preSharedKey)
         else { return }
         do {
-            _ = try handshake.readMessage(Array(datagram[5...]))
+            _ = try handshake.readMessage(Array(initiationBytes[5...]))
         } catch {
             reject(.handshakeFailed(step: "initiation", reason: error.description, preSharedKey: withPreSharedKey),
                    bytes: datagram.count)
@@ -75,10 +93,60 @@ extension SecureChannel {
             return
         }
         record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
-        responses.append(Response(handshake: handshake, index: index, remoteIndex: remoteIndex, initiation: datagram,
-                                  message: message))
+        countResponse(now: now)
+        responses.append(Response(handshake: handshake, index: index, remoteIndex: remoteIndex,
+                                  initiation: initiationBytes, message: message))
         if responses.count > Self.maxResponses { responses.removeFirst() }
         send(message, step: "response")
+    }
+
+    /// A cookie reply to our initiation: the other side is under load; send the initiation again with it.
+    mutating func receiveCookieReply(_ datagram: [UInt8], now: Instant) {
+        guard datagram.count == SealedFraming.cookieReplyBytes, let index = SealedFraming.uint32(datagram, at: 1) else {
+            reject(.badLength(kind: "cookie reply", bytes: datagram.count), bytes: datagram.count)
+            return
+        }
+        guard var pending = initiation, pending.index == index else {
+            reject(.unknownIndex(kind: "cookie reply"), bytes: datagram.count)
+            return
+        }
+        record(.handshake(step: "cookie", direction: .incoming, bytes: datagram.count))
+        // Unauthenticated: a forged cookie costs one useless initiation; the real peer answers the next one with a
+        // real cookie, which replaces it.
+        pending.message = Array(pending.message.prefix(SealedFraming.initiationBytes)) + datagram[5...]
+        initiation = pending
+        send(pending.message, step: "initiation")
+    }
+
+    /// Counts a response; past `responsesPerSecondBeforeCookies` in a second, cookies are required for a second.
+    mutating func countResponse(now: Instant) {
+        if now - responseSecondStarted >= .seconds(1) {
+            responseSecondStarted = now
+            responsesThisSecond = 0
+        }
+        responsesThisSecond += 1
+        if responsesThisSecond > Self.responsesPerSecondBeforeCookies { cookiesRequiredUntil = now + .seconds(1) }
+    }
+
+    func cookieBucket(_ now: Instant) -> UInt64 {
+        UInt64(max(0, now.microseconds) / Self.cookieRotation.microseconds)
+    }
+
+    /// BLAKE2s keyed with this run's secret over the time bucket and the initiation's type, index and `e`.
+    func makeCookie(for initiation: [UInt8], bucket: UInt64) -> [UInt8] {
+        var message: [UInt8] = []
+        message.appendBigEndian(bucket)
+        message += initiation.prefix(5 + 32)
+        return Array(BLAKE2s.hash(message, key: cookieSecret).prefix(SealedFraming.cookieBytes))
+    }
+
+    /// Whether `cookie` is ours for this initiation, from this bucket or the one before (compared in constant time).
+    func isValidCookie(_ cookie: [UInt8], for initiation: [UInt8], now: Instant) -> Bool {
+        guard cookie.count == SealedFraming.cookieBytes else { return false }
+        let bucket = cookieBucket(now)
+        let current = ConstantTime.equal(cookie, makeCookie(for: initiation, bucket: bucket))
+        let previous = bucket > 0 && ConstantTime.equal(cookie, makeCookie(for: initiation, bucket: bucket - 1))
+        return current || previous
     }
 
     /// Message 2, the answer to our message 1: if it authenticates a key we trust, send message 3 and start

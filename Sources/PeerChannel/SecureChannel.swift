@@ -33,12 +33,16 @@ public struct SecureChannel: MessengerCore {
     static let maxWaiting = 256
     static let maxFinishAttempts = 10
     static let maxAllowance = 64 * 1024
+    /// More responses than this in a second and initiations must bring a cookie (each response costs three
+    /// X25519 operations; a cookie check, one BLAKE2s).
+    static let responsesPerSecondBeforeCookies = 16
+    static let cookieRotation = TimeSpan.seconds(120)
 
     /// Our handshake in progress, as initiator: message 1 sent, waiting for message 2.
     struct Initiation {
         var handshake: NoiseHandshake
         let index: UInt32
-        let message: [UInt8]
+        var message: [UInt8]
         var attempts: Int
         var nextAttempt: Instant
         var firstSent: Instant
@@ -76,6 +80,13 @@ public struct SecureChannel: MessengerCore {
     var events = FIFO<Event>()
     var nextIndex: UInt32
     var lastSecuredRun: SessionID?
+    /// A random key for cookies: only this run can make or check one.
+    let cookieSecret = RandomBytes.make(count: 32)
+    /// Responses written in the current second, and when that second began; past the limit, cookies are required
+    /// until `cookiesRequiredUntil`.
+    var responsesThisSecond = 0
+    var responseSecondStarted = Instant.zero
+    var cookiesRequiredUntil: Instant?
     /// Datagrams refused here: they never reached the session.
     var rejected = 0
 
@@ -195,6 +206,7 @@ public struct SecureChannel: MessengerCore {
         case .finish: receiveFinish(datagram, now: now)
         case .transport, .transportToAnotherRun:
             receiveTransport(datagram, toOurRun: kind == .transport, now: now)
+        case .cookieReply: receiveCookieReply(datagram, now: now)
         }
     }
 

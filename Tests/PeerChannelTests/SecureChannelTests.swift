@@ -208,7 +208,7 @@ struct SecureChannelAttackTests {
         #expect(harness.rejects(.b).contains { $0.contains("PEER/1") })
     }
 
-    @Test("a flood of initiations: answers stay within three times what arrived")
+    @Test("a flood of initiations: answers stay within three times what arrived, and cost no handshake work once it is a flood")
     func initiationFlood() {
         let harness = ChannelHarness()
         let simulation = harness.simulation(seed: 31, conditions: LinkConditions(delay: .milliseconds(2)))
@@ -221,12 +221,27 @@ struct SecureChannelAttackTests {
             simulation.inject(forged, to: .b, at: .milliseconds(Int64(100 + step)))
         }
         var responseBytes = 0
+        var responses = 0
+        var cookies = 0
         simulation.tap = { side, bytes in
-            if side == .b, bytes.first == 2 { responseBytes += bytes.count }
+            if side == .b, bytes.first == 2 || bytes.first == 7 { responseBytes += bytes.count }
+            if side == .b, bytes.first == 2 { responses += 1 }
+            if side == .b, bytes.first == 7 { cookies += 1 }
             return [bytes]
         }
-        let report = ChannelHarness.converse(simulation, fromA: ChannelHarness.messages("calm", 10), fromB: [])
-        #expect(report[.b].shown == ChannelHarness.messages("calm", 10))
+        // A restarts in the middle of the flood: its new handshake must get through, with a cookie.
+        simulation.restart(.a, at: .milliseconds(300))
+        let fromA = ChannelHarness.messages("calm", 10)
+        for (index, text) in fromA.enumerated() { simulation.type(text, from: .a, at: .milliseconds(Int64(310 + 10 * index))) }
+        simulation.endInput(.a, at: .milliseconds(500))
+        simulation.endInput(.b, at: .milliseconds(500))
+        let report = simulation.run(until: .seconds(600))
+        #expect(report[.b].shown == fromA)
         #expect(responseBytes <= 3 * (injectedBytes + 64 * 20))
+        // Past 16 responses in a second, forged initiations get 21-byte cookie replies instead of handshake work.
+        #expect(responses <= 40, "\(responses) responses")
+        #expect(cookies >= 300, "\(cookies) cookie replies (B stops answering once its conversation is over)")
+        let cookieSteps = harness.events(.a).filter { if case .handshake("cookie", .incoming, _) = $0 { true } else { false } }
+        #expect(!cookieSteps.isEmpty, "A's new run was asked for a cookie and came back with it")
     }
 }
