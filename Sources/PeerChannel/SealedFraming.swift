@@ -5,8 +5,8 @@ import PeerWire
 ///
 ///     1  initiation          index(4) | Noise XX message 1 (e, payload: zeros to 64 bytes in all)
 ///     6  initiation + psk    index(4) | Noise XXpsk0 message 1 (psk, e, sealed zeros to 64 bytes in all)
-///     2  response            index(4) | their index(4) | Noise message 2 (e, ee, s, es, sealed payload)
-///     3  finish              index(4) | their index(4) | Noise message 3 (s, se, sealed payload)
+///     2  response            their index(4) | Noise message 2 (e, ee, s, es, sealed payload with our index)
+///     3  finish              their index(4) | Noise message 3 (s, se, sealed payload with our index)
 ///     4  transport           their index(4) | packet number(4) | ChaCha20-Poly1305(compact datagram) + tag(16)
 ///     5  transport, to       as 4, for a datagram the sender addressed to another run of the receiver
 ///        another run
@@ -40,8 +40,8 @@ public enum SealedFraming {
     /// Every initiation is exactly this long, so that the response to it, at most `maxResponseBytes`, is within
     /// three times what its sender spent: answering a forged one can amplify no more than that.
     public static let initiationBytes = 64
-    /// The longest response: type, two indexes, e (32), s sealed (48), the longest payload sealed.
-    public static let maxResponseBytes = 9 + 32 + 48 + HandshakePayload.maxBytes + 16
+    /// The longest response: type, their index, e (32), s sealed (48), the longest payload sealed.
+    public static let maxResponseBytes = 5 + 32 + 48 + HandshakePayload.maxBytes + 16
     /// What a transport datagram adds around the compact datagram: type, index, packet number, tag.
     public static let transportOverhead = 9 + 16
     /// A transport datagram's header: type, the receiver's index, the packet number.

@@ -80,12 +80,12 @@ extension SecureChannel {
         let index = newIndex()
         let noise: [UInt8]
         do {
-            noise = try handshake.writeMessage(payload: HandshakePayload(run: ourRun, name: session.configuration.name).bytes)
+            noise = try handshake.writeMessage(
+                payload: HandshakePayload(index: index, run: ourRun, name: session.configuration.name).bytes)
         } catch {
             return
         }
         var message: [UInt8] = [SealedFraming.Kind.response.rawValue]
-        message.appendBigEndian(index)
         message.appendBigEndian(remoteIndex)
         message += noise
         guard spendAllowance(message.count) else {
@@ -152,15 +152,11 @@ extension SecureChannel {
     /// Message 2, the answer to our message 1: if it authenticates a key we trust, send message 3 and start
     /// using the keys. A repeated one (our message 3 was lost) gets message 3 again.
     mutating func receiveResponse(_ datagram: [UInt8], now: Instant) {
-        guard datagram.count >= 9 + 32 + 48 + 16,
-              let remoteIndex = SealedFraming.uint32(datagram, at: 1),
-              let index = SealedFraming.uint32(datagram, at: 5)
-        else {
+        guard datagram.count >= 5 + 32 + 48 + 16, let index = SealedFraming.uint32(datagram, at: 1) else {
             reject(.badLength(kind: "response", bytes: datagram.count), bytes: datagram.count)
             return
         }
-        if let finish = finishes.first(where: { $0.index == index }),
-           let keys = keys.first(where: { $0.localIndex == index }), keys.remoteIndex == remoteIndex {
+        if let finish = finishes.first(where: { $0.index == index }) {
             // Its sender did not get our message 3. Only the holder of its keys can have written a response
             // naming this index, but a copy may be replayed: message 3 is shorter, so it amplifies nothing.
             record(.handshake(step: "response", direction: .incoming, bytes: datagram.count))
@@ -173,7 +169,7 @@ extension SecureChannel {
         }
         let payload: HandshakePayload
         do {
-            payload = try HandshakePayload(parsing: try pending.handshake.readMessage(Array(datagram[9...])))
+            payload = try HandshakePayload(parsing: try pending.handshake.readMessage(Array(datagram[5...])))
         } catch let error as NoiseError {
             reject(.handshakeFailed(step: "response", reason: error.description,
                                     preSharedKey: configuration.preSharedKey != nil), bytes: datagram.count)
@@ -189,12 +185,12 @@ extension SecureChannel {
         let noise: [UInt8]
         do {
             noise = try pending.handshake.writeMessage(
-                payload: HandshakePayload(run: ourRun, name: session.configuration.name).bytes)
+                payload: HandshakePayload(index: index, run: ourRun, name: session.configuration.name).bytes)
         } catch {
             return
         }
+        let remoteIndex = payload.index
         var message: [UInt8] = [SealedFraming.Kind.finish.rawValue]
-        message.appendBigEndian(index)
         message.appendBigEndian(remoteIndex)
         message += noise
         let (initiatorToResponder, responderToInitiator) = pending.handshake.split()
@@ -215,27 +211,24 @@ extension SecureChannel {
 
     /// Message 3: the initiator proves its key; the keys are ready on both sides.
     mutating func receiveFinish(_ datagram: [UInt8], now: Instant) {
-        guard datagram.count >= 9 + 48 + 16,
-              let remoteIndex = SealedFraming.uint32(datagram, at: 1),
-              let index = SealedFraming.uint32(datagram, at: 5)
-        else {
+        guard datagram.count >= 5 + 48 + 16, let index = SealedFraming.uint32(datagram, at: 1) else {
             reject(.badLength(kind: "finish", bytes: datagram.count), bytes: datagram.count)
             return
         }
-        if let keys = keys.first(where: { $0.localIndex == index }), keys.remoteIndex == remoteIndex, keys.confirmed {
+        if let keys = keys.first(where: { $0.localIndex == index }), keys.confirmed {
             // Our keepalive was lost and the initiator repeats message 3: say again that we have the keys.
             record(.handshake(step: "finish", direction: .incoming, bytes: datagram.count))
             sendKeepalive(index: index)
             return
         }
-        guard let position = responses.firstIndex(where: { $0.index == index && $0.remoteIndex == remoteIndex }) else {
+        guard let position = responses.firstIndex(where: { $0.index == index }) else {
             reject(.unknownIndex(kind: "finish"), bytes: datagram.count)
             return
         }
         var handshake = responses[position].handshake
         let payload: HandshakePayload
         do {
-            payload = try HandshakePayload(parsing: try handshake.readMessage(Array(datagram[9...])))
+            payload = try HandshakePayload(parsing: try handshake.readMessage(Array(datagram[5...])))
         } catch let error as NoiseError {
             reject(.handshakeFailed(step: "finish", reason: error.description,
                                     preSharedKey: configuration.preSharedKey != nil), bytes: datagram.count)
@@ -250,8 +243,9 @@ extension SecureChannel {
         responses.remove(at: position)
         guard let remoteKey = handshake.remoteStaticKey, trust(name: payload.name, key: remoteKey) else { return }
         let (initiatorToResponder, responderToInitiator) = handshake.split()
+        // The index message 3 authenticates, not the one message 1 brought in the clear.
         install(TransportKeys(
-            localIndex: index, remoteIndex: remoteIndex, sending: responderToInitiator,
+            localIndex: index, remoteIndex: payload.index, sending: responderToInitiator,
             receiving: initiatorToResponder, peerRun: payload.run, peerName: payload.name, peerKey: remoteKey,
             confirmed: true))
         sendKeepalive(index: index)
