@@ -185,6 +185,38 @@ struct SecureChannelAttackTests {
         #expect(harness.rejects(.b).contains { $0.contains("a replay") || $0.contains("do not have") })
     }
 
+    @Test("an attacker who sees everything forges acknowledgements with the real index: refused, nothing lost")
+    func sniffedForgedAcknowledgements() {
+        let harness = ChannelHarness()
+        // 30% of datagrams are lost each way, so A depends on acknowledgements; beside each datagram B sends, the
+        // attacker sends forged ones naming A's real index and packet numbers ahead of B's: were one taken, A would
+        // count lines as delivered that B never got (version 1's pre-emptive forged ACK).
+        let simulation = harness.simulation(seed: 41, conditions: LinkConditions(delay: .milliseconds(2), loss: 0.3))
+        var generator = SeededGenerator(seed: 3)
+        var forged = 0
+        simulation.tap = { side, bytes in
+            guard side == .b, bytes.first == 4 || bytes.first == 5, bytes.count >= 25 else { return [bytes] }
+            var copies = [bytes]
+            for ahead in 1...3 {
+                var fake = Array(bytes[0..<5])
+                let number = (bytes[5..<9].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) &+ UInt32(ahead)
+                fake += [UInt8(number >> 24), UInt8(truncatingIfNeeded: number >> 16),
+                         UInt8(truncatingIfNeeded: number >> 8), UInt8(truncatingIfNeeded: number)]
+                fake += (0..<(bytes.count - 9)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                copies.append(fake)
+                forged += 1
+            }
+            return copies
+        }
+        let fromA = ChannelHarness.messages("must arrive", 40)
+        let report = ChannelHarness.converse(simulation, fromA: fromA, fromB: [])
+        #expect(forged > 50)
+        #expect(report[.b].shown == fromA)
+        #expect(report[.a].state == .closed(SessionOutcome(everythingAcknowledged: true, reason: .completed)))
+        let refused = harness.rejects(.a).filter { $0.contains("failed authentication") }.count
+        #expect(refused >= forged / 2, "\(refused) of \(forged) forgeries refused as such (the link lost the rest)")
+    }
+
     @Test("forged datagrams of every kind, PEER/1 and PEER/2, with and without indexes: nothing shown, nothing lost")
     func forgeries() {
         let harness = ChannelHarness()
