@@ -73,6 +73,8 @@ public struct ChatOptions: Equatable {
     public var preSharedKeyFile: String?
     /// `--expect-key FINGERPRINT`: the only key accepted for the other side, even on first contact.
     public var expectedKey: Fingerprint?
+    /// `--keylog FILE`: append each handshake's keys to FILE, for `peer decode`.
+    public var keyLogFile: String?
 
     /// The impairments the options ask for.
     public var impairments: Impairments {
@@ -243,6 +245,10 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
                                  + "not \(value)")
             }
             options.expectedKey = fingerprint
+        case "--keylog":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--keylog needs a file name") }
+            options.keyLogFile = file
         case "--linger":
             let value = try reader.value(for: flag)
             guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
@@ -258,6 +264,9 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
     guard let destinationPort else { throw UsageError("missing --dest-port") }
     guard sourcePort != listenPort else {
         throw UsageError("--source-port and --listen-port must differ (both are \(sourcePort))")
+    }
+    if options.keyLogFile != nil, options.wire == .seed {
+        throw UsageError("--keylog has no keys to write with --wire seed, which sends in the clear")
     }
     options.sourcePort = sourcePort
     options.listenPort = listenPort
