@@ -27,6 +27,8 @@ public enum Command: Equatable {
     case keygenPreSharedKey
     /// Remove a peer's pinned key from a name's known peers (`peer forget`).
     case forget(ForgetOptions)
+    /// Read captured datagrams with a key log's keys (`peer decode`).
+    case decode(DecodeOptions)
     /// Print the usage.
     case help
     /// Print the version.
@@ -125,6 +127,20 @@ public struct IdentityOptions: Equatable {
     public var identityFile: String?
 }
 
+/// Options of `peer decode`.
+public struct DecodeOptions: Equatable {
+    /// `--keylog FILE`, as often as given: the key logs whose keys open the datagrams.
+    public var keyLogFiles: [String] = []
+    /// The datagrams in hex, as given on the command line; empty reads them from stdin, one a line.
+    public var datagrams: [String] = []
+
+    /// Collects the options.
+    public init(keyLogFiles: [String] = [], datagrams: [String] = []) {
+        self.keyLogFiles = keyLogFiles
+        self.datagrams = datagrams
+    }
+}
+
 /// Options of `peer forget NAME`.
 public struct ForgetOptions: Equatable {
     /// NAME: the peer whose pinned key goes.
@@ -183,6 +199,7 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
     case "id": return try parseIdentityCommand(&reader)
     case "keygen": return try parseKeygenCommand(&reader)
     case "forget": return try parseForgetCommand(&reader)
+    case "decode": return try parseDecodeCommand(&reader)
     default: break
     }
     var sourcePort: UInt16?
@@ -328,6 +345,22 @@ private func parseForgetCommand(_ reader: inout ArgumentReader) throws(UsageErro
     }
     guard let peer else { throw UsageError("peer forget needs the NAME of the peer to forget") }
     return .forget(ForgetOptions(peer: peer, name: name))
+}
+
+private func parseDecodeCommand(_ reader: inout ArgumentReader) throws(UsageError) -> Command {
+    reader.skip()
+    var options = DecodeOptions()
+    while let flag = try reader.nextFlag(collectingOperandsInto: &options.datagrams) {
+        switch flag {
+        case "--keylog":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--keylog needs a file name") }
+            options.keyLogFiles.append(file)
+        case "--help", "-h": return .help
+        default: throw UsageError("unknown option \(flag) for peer decode")
+        }
+    }
+    return .decode(options)
 }
 
 /// Walks the arguments, accepting `--flag value` and `--flag=value`.

@@ -11,6 +11,7 @@ public enum Usage {
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
+               peer decode [--keylog FILE] [HEX ...]
         Run peer --help for every option.
         """
 
@@ -19,13 +20,14 @@ public enum Usage {
         usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
-                    [--wire peer|seed]
+                    [--wire peer|seed] [--keylog FILE]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
+               peer decode [--keylog FILE] [HEX ...]
                peer --help | --version
 
         Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
@@ -45,6 +47,8 @@ public enum Usage {
           --verbose            log every datagram, delivery and heartbeat, not only repairs and status
           --linger SECONDS     after end of input, give up on a silent peer after this long (default 5)
           --wire peer|seed     seed: talk to one of the original classroom clients (TEXT -COUNT datagrams)
+          --keylog FILE        append each handshake's keys to FILE (made mode 0600), for peer decode; whoever
+                               reads FILE can read and forge this conversation
 
         peer demo: two peers in this process on loopback, losing datagrams both ways, narrated.
 
@@ -66,6 +70,10 @@ public enum Usage {
         peer keygen --psk prints a new pre-shared key; redirected to a file, it makes the file mode 0600 first.
         peer forget NAME removes NAME's pinned key from the known peers, for when NAME's key changed for a
         good reason; exit status 1 when NAME was not there. The chat uses none of these yet.
+
+        peer decode reads captured datagrams, in hex, from its arguments or one a line from stdin: each one's
+        kind, indexes and packet number, and for a sealed datagram whose keys a --keylog FILE holds (give
+        --keylog once per file), its PEER/1 header line and body. Exit status 1 when one could not be read.
 
         Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
         Without a terminal on stdin, each input line is a message and stdout shows one line per
