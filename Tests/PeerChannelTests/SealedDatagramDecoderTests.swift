@@ -189,7 +189,11 @@ struct SealedDatagramDecoderTests {
         var failedAuthentication = 0
         for original in transports.prefix(20) {
             for length in 0..<original.count {
-                #expect(decoder.decode(Array(original.prefix(length))).datagram == nil, "prefix \(length)")
+                let decoded = decoder.decode(Array(original.prefix(length)))
+                #expect(decoded.datagram == nil, "prefix \(length)")
+                if length >= 1, length < SealedFraming.transportOverhead {
+                    #expect(decoded.problem == .badLength(expected: "25 to 1200 bytes"), "prefix \(length)")
+                }
             }
             for position in original.indices {
                 for bit in 0..<8 {
