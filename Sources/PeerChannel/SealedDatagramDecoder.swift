@@ -114,7 +114,8 @@ public struct SealedDatagramDecoder {
         guard bytes.count >= SealedFraming.transportOverhead, bytes.count <= Wire.maxDatagramBytes,
               let index = SealedFraming.uint32(bytes, at: 1), let truncated = SealedFraming.uint32(bytes, at: 5)
         else {
-            decoded.problem = .badLength(expected: "\(SealedFraming.transportOverhead) to \(Wire.maxDatagramBytes) bytes")
+            let range = "\(SealedFraming.transportOverhead) to \(Wire.maxDatagramBytes) bytes"
+            decoded.problem = .badLength(expected: range)
             return decoded
         }
         decoded.receiverIndex = index

@@ -23,7 +23,8 @@ enum DecodeCommand {
             }
             let contents = KeyLog.parse(text)
             for problem in contents.problems {
-                CommandLineTool.printError("peer: key log \(path) line \(problem.lineNumber) ignored: \(problem.reason)")
+                CommandLineTool.printError(
+                    "peer: key log \(path) line \(problem.lineNumber) ignored: \(problem.reason)")
             }
             entries += contents.entries
         }
@@ -91,8 +92,8 @@ enum DecodeCommand {
     }
 
     /// The lines printed for datagram `number`: a summary line starting `#number`, then indented lines (the
-    /// PEER/1 header, `body: …` once per message it carries, or why it could not be read). Nothing from the datagram can start a line or
-    /// reach the terminal unescaped.
+    /// PEER/1 header, `body: …` once per message it carries, or why it could not be read). Nothing from the
+    /// datagram can start a line or reach the terminal unescaped.
     static func describe(_ decoded: DecodedDatagram, number: Int) -> [String] {
         var summary = "#\(number) \(word(for: decoded.kind)) bytes=\(decoded.byteCount)"
         if case .initiation(let preSharedKey) = decoded.kind, preSharedKey { summary += " psk=yes" }

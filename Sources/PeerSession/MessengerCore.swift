@@ -2,8 +2,8 @@
 /// another wire format (the original classroom clients', for instance) can be another, under the same runtime.
 ///
 /// The call order: an input with the current time, then `CoreDriver.drain` (key-log entries, events, then
-/// deliveries, then datagrams: show before acknowledging), then wait until `nextTimeout()` or the next input. Drive a core only
-/// through `CoreDriver`, so every driver keeps that order.
+/// deliveries, then datagrams: show before acknowledging), then wait until `nextTimeout()` or the next input. Drive
+/// a core only through `CoreDriver`, so every driver keeps that order.
 public protocol MessengerCore: Sendable {
     /// Queues a message typed by the user.
     mutating func submit(_ text: String, now: Instant) throws(SubmitError)

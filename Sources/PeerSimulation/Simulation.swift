@@ -55,7 +55,8 @@ public final class Simulation {
     public var tap: ((Side, [UInt8]) -> [[UInt8]])?
     /// Called with every event either session records, if set.
     public var onEvent: ((Side, Instant, Event) -> Void)?
-    /// Called with the keys of every handshake either core exports (a secure channel with `exportsKeys`), if set.
+    /// Called with the keys of every handshake either core exports (a secure channel with `exportsKeys`), if
+    /// set.
     public var onKeyLog: ((Side, KeyLogEntry) -> Void)?
     /// Which event categories the sessions record (fewer is faster).
     public var recordedCategories: Set<EventCategory> = Set(EventCategory.allCases) {

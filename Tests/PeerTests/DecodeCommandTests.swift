@@ -79,7 +79,8 @@ struct DecodeCommandTests {
     }
 
     static func temporaryDirectory() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("peer-keylog-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("peer-keylog-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
@@ -115,7 +116,8 @@ struct DecodeCommandTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: path(name))
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(name)")
             let lines = try String(contentsOfFile: path(name), encoding: .utf8).split(separator: "\n")
-            #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("PEER2 ") && $0.split(separator: " ").count == 9 })
+            #expect(!lines.isEmpty)
+            #expect(lines.allSatisfy { $0.hasPrefix("PEER2 ") && $0.split(separator: " ").count == 9 })
             keys += lines.flatMap { $0.split(separator: " ").suffix(2).map(String.init) }
         }
         let logs = try [path("a.log"), path("b.log")].map { try String(contentsOfFile: $0, encoding: .utf8) }
