@@ -60,7 +60,9 @@ let package = Package(
             "PeerChannel", "PeerSession", "PeerWire", "PeerCrypto", "PeerIdentity", "PeerSimulation",
         ]),
         .testTarget(name: "PeerWireTests", dependencies: ["PeerWire", "PeerSimulation"]),
-        .testTarget(name: "PeerSessionTests", dependencies: ["PeerWire", "PeerSession", "PeerSimulation"]),
+        .testTarget(name: "PeerSessionTests", dependencies: [
+            "PeerWire", "PeerSession", "PeerSimulation", "PeerCrypto",
+        ]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerTests", dependencies: [

@@ -15,15 +15,20 @@ public struct ChannelConfiguration: Sendable {
     public var expectedKey: Fingerprint?
     /// Whether this side starts handshakes (it has a destination); a side that only answers waits for one.
     public var initiates: Bool
+    /// Whether to hand out the keys of each completed handshake (`pollKeyLogEntry`) for a key log (`--keylog`).
+    /// Off unless asked: whoever reads them can read and forge the conversation.
+    public var exportsKeys: Bool
 
     /// Collects the configuration.
     public init(session: SessionConfiguration, staticKey: [UInt8], preSharedKey: [UInt8]? = nil,
-                knownKeys: [String: [UInt8]] = [:], expectedKey: Fingerprint? = nil, initiates: Bool = true) {
+                knownKeys: [String: [UInt8]] = [:], expectedKey: Fingerprint? = nil, initiates: Bool = true,
+                exportsKeys: Bool = false) {
         self.session = session
         self.staticKey = staticKey
         self.preSharedKey = preSharedKey
         self.knownKeys = knownKeys
         self.expectedKey = expectedKey
         self.initiates = initiates
+        self.exportsKeys = exportsKeys
     }
 }

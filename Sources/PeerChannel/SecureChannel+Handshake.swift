@@ -276,9 +276,16 @@ extension SecureChannel {
         return true
     }
 
-    /// Keeps new keys (at most `maxKeys`, the oldest dropped) and lets out what waited for them.
+    /// Keeps new keys (at most `maxKeys`, the oldest dropped), hands them to the key log when asked to, and lets
+    /// out what waited for them.
     mutating func install(_ new: TransportKeys) {
         keys.append(new)
+        if configuration.exportsKeys, let sending = new.sending.keyBytes, let receiving = new.receiving.keyBytes {
+            keyLog.push(KeyLogEntry(
+                localIndex: new.localIndex, remoteIndex: new.remoteIndex, localRun: ourRun, remoteRun: new.peerRun,
+                localName: session.configuration.name, remoteName: new.peerName, sendingKey: Secret(sending),
+                receivingKey: Secret(receiving)))
+        }
         if keys.count > Self.maxKeys {
             let dropped = keys.removeFirst()
             finishes.removeAll { $0.index == dropped.localIndex }

@@ -78,6 +78,8 @@ public struct SecureChannel: MessengerCore {
     var peerKey: [UInt8]?
     var knownKeys: [String: [UInt8]]
     var events = FIFO<Event>()
+    /// Keys installed and not yet handed out, when the configuration exports them.
+    var keyLog = FIFO<KeyLogEntry>()
     var nextIndex: UInt32
     var lastSecuredRun: SessionID?
     /// A random key for cookies: only this run can make or check one.
@@ -123,6 +125,8 @@ public struct SecureChannel: MessengerCore {
     public mutating func pollDelivery() -> Delivery? { session.pollDelivery() }
     /// The channel's events first (a handshake before what it let through), then the session's.
     public mutating func pollEvent() -> Event? { events.pop() ?? session.pollEvent() }
+    /// The keys of the next handshake completed since the last call, when `exportsKeys` asked for them.
+    public mutating func pollKeyLogEntry() -> KeyLogEntry? { keyLog.pop() }
     /// Where the conversation is in its life.
     public var state: SessionState { session.state }
     /// The session's counters, with the datagrams the channel refused before the session saw them counted as

@@ -27,6 +27,8 @@ public enum Command: Equatable {
     case keygenPreSharedKey
     /// Remove a peer's pinned key from a name's known peers (`peer forget`).
     case forget(ForgetOptions)
+    /// Read captured datagrams with a key log's keys (`peer decode`).
+    case decode(DecodeOptions)
     /// Print the usage.
     case help
     /// Print the version.
@@ -73,6 +75,8 @@ public struct ChatOptions: Equatable {
     public var preSharedKeyFile: String?
     /// `--expect-key FINGERPRINT`: the only key accepted for the other side, even on first contact.
     public var expectedKey: Fingerprint?
+    /// `--keylog FILE`: append each handshake's keys to FILE, for `peer decode`.
+    public var keyLogFile: String?
 
     /// The impairments the options ask for.
     public var impairments: Impairments {
@@ -121,6 +125,20 @@ public struct IdentityOptions: Equatable {
     public var name = "peer"
     /// `--identity FILE`: this file instead of the one in the state directory.
     public var identityFile: String?
+}
+
+/// Options of `peer decode`.
+public struct DecodeOptions: Equatable {
+    /// `--keylog FILE`, as often as given: the key logs whose keys open the datagrams.
+    public var keyLogFiles: [String] = []
+    /// The datagrams in hex, as given on the command line; empty reads them from stdin, one a line.
+    public var datagrams: [String] = []
+
+    /// Collects the options.
+    public init(keyLogFiles: [String] = [], datagrams: [String] = []) {
+        self.keyLogFiles = keyLogFiles
+        self.datagrams = datagrams
+    }
 }
 
 /// Options of `peer forget NAME`.
@@ -181,6 +199,7 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
     case "id": return try parseIdentityCommand(&reader)
     case "keygen": return try parseKeygenCommand(&reader)
     case "forget": return try parseForgetCommand(&reader)
+    case "decode": return try parseDecodeCommand(&reader)
     default: break
     }
     var sourcePort: UInt16?
@@ -243,6 +262,10 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
                                  + "not \(value)")
             }
             options.expectedKey = fingerprint
+        case "--keylog":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--keylog needs a file name") }
+            options.keyLogFile = file
         case "--linger":
             let value = try reader.value(for: flag)
             guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
@@ -258,6 +281,9 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
     guard let destinationPort else { throw UsageError("missing --dest-port") }
     guard sourcePort != listenPort else {
         throw UsageError("--source-port and --listen-port must differ (both are \(sourcePort))")
+    }
+    if options.keyLogFile != nil, options.wire == .seed {
+        throw UsageError("--keylog has no keys to write with --wire seed, which sends in the clear")
     }
     options.sourcePort = sourcePort
     options.listenPort = listenPort
@@ -319,6 +345,22 @@ private func parseForgetCommand(_ reader: inout ArgumentReader) throws(UsageErro
     }
     guard let peer else { throw UsageError("peer forget needs the NAME of the peer to forget") }
     return .forget(ForgetOptions(peer: peer, name: name))
+}
+
+private func parseDecodeCommand(_ reader: inout ArgumentReader) throws(UsageError) -> Command {
+    reader.skip()
+    var options = DecodeOptions()
+    while let flag = try reader.nextFlag(collectingOperandsInto: &options.datagrams) {
+        switch flag {
+        case "--keylog":
+            let file = try reader.value(for: flag)
+            if file.isEmpty { throw UsageError("--keylog needs a file name") }
+            options.keyLogFiles.append(file)
+        case "--help", "-h": return .help
+        default: throw UsageError("unknown option \(flag) for peer decode")
+        }
+    }
+    return .decode(options)
 }
 
 /// Walks the arguments, accepting `--flag value` and `--flag=value`.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Peer
+import PeerChannel
 import PeerIdentity
 import PeerSession
 import PeerTransport
@@ -30,13 +31,21 @@ enum ChatCommand {
         } catch {
             return CommandLineTool.refusedFile(error)
         }
+        let keyLog: KeyLogFile?
+        do throws(StateFileError) {
+            keyLog = try options.keyLogFile.map { path throws(StateFileError) in try KeyLogFile(appendingTo: path) }
+        } catch {
+            return CommandLineTool.refusedFile(error)
+        }
+        var security = trust?.security
+        security?.exportsKeys = keyLog != nil
         let configuration = RuntimeConfiguration(
             name: options.name, listenPort: options.listenPort, sourcePort: options.sourcePort,
             impairments: options.impairments, seed: seed, linger: options.linger,
             loggedCategories: options.verbose ? Set(EventCategory.allCases) : [.repair, .status], wire: options.wire,
             // On an interactive screen a flood shows as one line a second per kind (the first, then summaries).
             repeatsLoggedPerSecond: options.logFile == nil && Terminal.isInteractive ? 1 : 3,
-            security: trust?.security)
+            security: security)
         let runtime: PeerRuntime
         do {
             runtime = try PeerRuntime(configuration: configuration)
@@ -54,6 +63,10 @@ enum ChatCommand {
             pinned: { name, publicKey in
                 guard let trust else { return }
                 if let problem = trust.pin(name, publicKey: publicKey) { screen.status("peer: \(problem)") }
+            },
+            keyLog: { entry in
+                guard let keyLog, !keyLog.append(KeyLog.line(for: entry)) else { return }
+                screen.status("peer: could not write to the key log \(keyLog.path): \(String(cString: strerror(errno)))")
             })
         let signals = SignalHandlers { runtime.interrupt() }
         // The banner comes first, before the protocol thread can log anything.
@@ -63,7 +76,9 @@ enum ChatCommand {
                          ? ", speaking the original clients' format (--wire seed): in the clear, not encrypted or "
                            + "authenticated"
                          : "")
-                      + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))"))
+                      + (options.impairments.isEmpty ? "" : ", impairing datagrams: \(describe(options)) (seed \(seed))")
+                      + (keyLog.map { ", appending this conversation's keys to \($0.path) (--keylog: whoever reads "
+                                      + "that file can read and forge the conversation)" } ?? ""))
         do {
             try runtime.start(destination: destination, output: output)
         } catch {

@@ -34,6 +34,8 @@ public enum CommandLineTool {
             return KeygenCommand.run()
         case .forget(let options):
             return ForgetCommand.run(options)
+        case .decode(let options):
+            return DecodeCommand.run(options)
         }
     }
 

@@ -11,6 +11,7 @@ public enum Usage {
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
+               peer decode [--keylog FILE] [HEX ...]
         Run peer --help for every option.
         """
 
@@ -20,12 +21,14 @@ public enum Usage {
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
                     [--wire peer|seed] [--identity FILE] [--expect-key FINGERPRINT] [--psk FILE]
+                    [--keylog FILE]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
                              [--reorder P] [--duplicate P] [--json]
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
+               peer decode [--keylog FILE] [HEX ...]
                peer --help | --version
 
         Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
@@ -50,6 +53,8 @@ public enum Usage {
           --expect-key FP      accept only the key with this fingerprint for the other side, even the first time
           --psk FILE           a pre-shared key both sides must hold (peer keygen --psk > FILE); without it no
                                handshake completes
+          --keylog FILE        append each handshake's keys to FILE (made mode 0600), for peer decode; whoever
+                               reads FILE can read and forge this conversation
 
         peer demo: two peers in this process on loopback, losing datagrams both ways, narrated.
 
@@ -71,6 +76,10 @@ public enum Usage {
         peer keygen --psk prints a new pre-shared key; redirected to a file, it makes the file mode 0600 first.
         peer forget NAME removes NAME's pinned key from the known peers, for when NAME's key changed for a
         good reason; exit status 1 when NAME was not there. The chat uses none of these yet.
+
+        peer decode reads captured datagrams, in hex, from its arguments or one a line from stdin: each one's
+        kind, indexes and packet number, and for a sealed datagram whose keys a --keylog FILE holds (give
+        --keylog once per file), its PEER/1 header line and body. Exit status 1 when one could not be read.
 
         Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
         Without a terminal on stdin, each input line is a message and stdout shows one line per

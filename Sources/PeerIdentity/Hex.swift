@@ -1,10 +1,10 @@
 import Glibc
 
 /// Lower-case hexadecimal for keys in files, without a branch or a table index that depends on the bytes: the
-/// same code writes and reads private keys and pre-shared keys, whose digits are secrets.
-enum Hex {
+/// same code writes and reads private keys, pre-shared keys and key logs, whose digits are secrets.
+public enum Hex {
     /// Two lower-case digits per byte.
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var digits: [UInt8] = []
         digits.reserveCapacity(bytes.count * 2)
         for byte in bytes {
@@ -18,7 +18,7 @@ enum Hex {
 
     /// The bytes `text` spells, two digits each (either case); nil when its length is odd or any character is
     /// not a hexadecimal digit. Only that outcome, never which character was wrong, decides the branch.
-    static func decode(_ text: Substring) -> [UInt8]? {
+    public static func decode(_ text: Substring) -> [UInt8]? {
         var characters = Array(text.utf8)
         defer { wipe(&characters) }
         guard characters.count % 2 == 0 else { return nil }
@@ -38,10 +38,10 @@ enum Hex {
     }
 
     /// `decode` of a whole string.
-    static func decode(_ text: String) -> [UInt8]? { decode(Substring(text)) }
+    public static func decode(_ text: String) -> [UInt8]? { decode(Substring(text)) }
 
     /// Overwrites `bytes` with zeros in place, for secrets this code copied and is done with.
-    static func wipe(_ bytes: inout [UInt8]) {
+    public static func wipe(_ bytes: inout [UInt8]) {
         bytes.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return }
             memset(base, 0, raw.count)

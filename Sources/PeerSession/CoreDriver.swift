@@ -3,6 +3,8 @@
 /// After each input (`submit`, `receive`, `finishInput`, `interrupt`, `handleTimeout`), call `drain`. It hands the
 /// core's outputs to a sink in this order:
 ///
+/// 0. key-log entries (only a secure channel asked to export its keys has any), so a key log holds the keys of a
+///    datagram before the datagram leaves: a capture taken beside it can always be opened with it;
 /// 1. events, so "bob is here" is logged before bob's first message;
 /// 2. deliveries, then `commitDeliveries()`: show before acknowledging — every datagram carries our count, which
 ///    tells the other side it may forget what we delivered, so what we delivered must be shown first, or a peer
@@ -21,6 +23,9 @@ public enum CoreDriver {
         _ core: inout Core, now: Instant, into sink: inout Sink
     ) {
         while true {
+            // Keys are installed only by inputs (a handshake message read), never while datagrams are polled, so
+            // one look per round finds them before the first datagram sealed with them.
+            while let entry = core.pollKeyLogEntry() { sink.exportKeys(entry) }
             while let event = core.pollEvent() { sink.log(event) }
             var delivered = false
             while let delivery = core.pollDelivery() {

@@ -10,9 +10,14 @@ public protocol CoreSink {
     mutating func commitDeliveries()
     /// A datagram to send, on the route it names.
     mutating func send(_ transmit: Transmit)
+    /// Keys a handshake installed, for a key log: comes before any datagram sealed with them. Secret: never log it.
+    mutating func exportKeys(_ entry: KeyLogEntry)
 }
 
 extension CoreSink {
     /// Nothing to flush: a sink that shows nothing outside the process (a simulator, a test) has no buffer.
     public mutating func commitDeliveries() {}
+
+    /// No key log: the keys stay in the core.
+    public mutating func exportKeys(_ entry: KeyLogEntry) {}
 }

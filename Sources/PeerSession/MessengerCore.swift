@@ -1,9 +1,9 @@
 /// What a runtime drives: a sans-I/O conversation core. `Session` (the peer protocol) is one; a core speaking
 /// another wire format (the original classroom clients', for instance) can be another, under the same runtime.
 ///
-/// The call order: an input with the current time, then `CoreDriver.drain` (events, then deliveries, then
-/// datagrams: show before acknowledging), then wait until `nextTimeout()` or the next input. Drive a core only
-/// through `CoreDriver`, so every driver keeps that order.
+/// The call order: an input with the current time, then `CoreDriver.drain` (key-log entries, events, then
+/// deliveries, then datagrams: show before acknowledging), then wait until `nextTimeout()` or the next input. Drive
+/// a core only through `CoreDriver`, so every driver keeps that order.
 public protocol MessengerCore: Sendable {
     /// Queues a message typed by the user.
     mutating func submit(_ text: String, now: Instant) throws(SubmitError)
@@ -31,6 +31,14 @@ public protocol MessengerCore: Sendable {
     var acceptsInput: Bool { get }
     /// Which categories of event to build.
     var recordedCategories: Set<EventCategory> { get set }
+    /// The next key-log entry: keys a handshake just installed, from a core asked to export them (a secure channel
+    /// with `exportsKeys`); a core without keys never has one.
+    mutating func pollKeyLogEntry() -> KeyLogEntry?
+}
+
+extension MessengerCore {
+    /// A core that seals nothing has no keys to log.
+    public mutating func pollKeyLogEntry() -> KeyLogEntry? { nil }
 }
 
 extension Session: MessengerCore {}

@@ -56,6 +56,9 @@ public final class Simulation {
     public var tap: ((Side, [UInt8]) -> [[UInt8]])?
     /// Called with every event either session records, if set.
     public var onEvent: ((Side, Instant, Event) -> Void)?
+    /// Called with the keys of every handshake either core exports (a secure channel with `exportsKeys`), if
+    /// set.
+    public var onKeyLog: ((Side, KeyLogEntry) -> Void)?
     /// Which event categories the sessions record (fewer is faster).
     public var recordedCategories: Set<EventCategory> = Set(EventCategory.allCases) {
         didSet { for side in Side.allCases { endpoints[side.rawValue].session.recordedCategories = recordedCategories } }
@@ -198,7 +201,7 @@ public final class Simulation {
     /// Routes everything the session wants to send, shows what it delivered, reports what it decided.
     private func flush(_ side: Side) {
         var endpoint = endpoints[side.rawValue]
-        var sink = Sink(side: side, now: now, onEvent: onEvent)
+        var sink = Sink(side: side, now: now, onEvent: onEvent, onKeyLog: onKeyLog)
         CoreDriver.drain(&endpoint.session, now: now, into: &sink)
         endpoint.datagramsSent += sink.outgoing.count
         endpoint.bytesSent += sink.outgoing.reduce(0) { $0 + $1.count }
@@ -216,10 +219,13 @@ public final class Simulation {
         let side: Side
         let now: Instant
         let onEvent: ((Side, Instant, Event) -> Void)?
+        let onKeyLog: ((Side, KeyLogEntry) -> Void)?
         var outgoing: [[UInt8]] = []
         var shown: [String] = []
 
         func log(_ event: Event) { onEvent?(side, now, event) }
+
+        func exportKeys(_ entry: KeyLogEntry) { onKeyLog?(side, entry) }
 
         mutating func show(_ delivery: Delivery) { shown.append(delivery.text) }
 

@@ -12,19 +12,23 @@ final class ChannelHarness: Sendable {
     struct Recorded: Sendable {
         var events: [[Event]] = [[], []]
         var sent: [[[UInt8]]] = [[], []]
+        var keyLog: [[KeyLogEntry]] = [[], []]
     }
 
     let keys: [[UInt8]]
     let keyAfterRestart: [[UInt8]?]
     let preSharedKeys: [[UInt8]?]
+    /// Whether both channels export their keys (`ChannelConfiguration.exportsKeys`), recorded in `keyLog(_:)`.
+    let exportsKeys: Bool
     let recorded = Mutex(Recorded())
     private let runs = Mutex([0, 0])
 
     init(keys: [[UInt8]] = [X25519.newPrivateKey(), X25519.newPrivateKey()], keyAfterRestart: [[UInt8]?] = [nil, nil],
-         preSharedKeys: [[UInt8]?] = [nil, nil]) {
+         preSharedKeys: [[UInt8]?] = [nil, nil], exportsKeys: Bool = false) {
         self.keys = keys
         self.keyAfterRestart = keyAfterRestart
         self.preSharedKeys = preSharedKeys
+        self.exportsKeys = exportsKeys
     }
 
     func publicKey(_ side: Simulation.Side) -> [UInt8] { X25519.publicKey(privateKey: keys[side.rawValue]) }
@@ -39,14 +43,19 @@ final class ChannelHarness: Sendable {
             }
             let key = run > 1 ? (keyAfterRestart[side.rawValue] ?? keys[side.rawValue]) : keys[side.rawValue]
             let configuration = ChannelConfiguration(
-                session: session, staticKey: key, preSharedKey: preSharedKeys[side.rawValue])
+                session: session, staticKey: key, preSharedKey: preSharedKeys[side.rawValue], exportsKeys: exportsKeys)
             return SecureChannel(configuration: configuration, now: now)
         }
         simulation.onEvent = { [self] side, _, event in
             recorded.withLock { $0.events[side.rawValue].append(event) }
         }
+        simulation.onKeyLog = { [self] side, entry in
+            recorded.withLock { $0.keyLog[side.rawValue].append(entry) }
+        }
         return simulation
     }
+
+    func keyLog(_ side: Simulation.Side) -> [KeyLogEntry] { recorded.withLock { $0.keyLog[side.rawValue] } }
 
     func events(_ side: Simulation.Side) -> [Event] { recorded.withLock { $0.events[side.rawValue] } }
 

@@ -1,9 +1,11 @@
+import PeerCrypto
 import PeerSession
 import PeerWire
 import Testing
 
 /// What a sink was handed, in order.
 private enum Output: Equatable {
+    case keys(UInt32)
     case log(Event)
     case show(String)
     case commit
@@ -18,11 +20,13 @@ private struct RecordingSink: CoreSink {
     mutating func show(_ delivery: Delivery) { trace.append(.show(delivery.text)) }
     mutating func commitDeliveries() { trace.append(.commit) }
     mutating func send(_ transmit: Transmit) { trace.append(.send(transmit.sequence)) }
+    mutating func exportKeys(_ entry: KeyLogEntry) { trace.append(.keys(entry.localIndex)) }
 }
 
-/// A core whose every datagram delivers two messages and owes two datagrams; building each datagram records an
-/// event, as `Session` records its `send`.
+/// A core whose every datagram installs keys (as a secure channel's handshake message does), delivers two messages
+/// and owes two datagrams; building each datagram records an event, as `Session` records its `send`.
 private struct ScriptedCore: MessengerCore {
+    var keyLog: [KeyLogEntry] = []
     var events: [Event] = []
     var deliveries: [Delivery] = []
     var transmits: [Transmit] = []
@@ -33,6 +37,10 @@ private struct ScriptedCore: MessengerCore {
 
     mutating func submit(_ text: String, now: Instant) throws(SubmitError) {}
     mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) {
+        keyLog.append(KeyLogEntry(
+            localIndex: 7, remoteIndex: 8, localRun: SessionID(rawValue: 1), remoteRun: SessionID(rawValue: 2),
+            localName: "alice", remoteName: "bob", sendingKey: Secret([UInt8](repeating: 1, count: 32)),
+            receivingKey: Secret([UInt8](repeating: 2, count: 32))))
         events.append(.note(sequence: nil, reason: "received"))
         deliveries += [Delivery(from: "bob", text: "one", sequence: 1), Delivery(from: "bob", text: "two", sequence: 2)]
         transmits += [1, 2].map { Transmit(bytes: [], route: .sendSocket, kind: .data, sequence: $0) }
@@ -48,17 +56,19 @@ private struct ScriptedCore: MessengerCore {
     }
     mutating func pollDelivery() -> Delivery? { deliveries.isEmpty ? nil : deliveries.removeFirst() }
     mutating func pollEvent() -> Event? { events.isEmpty ? nil : events.removeFirst() }
+    mutating func pollKeyLogEntry() -> KeyLogEntry? { keyLog.isEmpty ? nil : keyLog.removeFirst() }
     func nextTimeout() -> Instant? { nil }
 }
 
 struct CoreDriverTests {
-    @Test("events, then every delivery and its commit, then each datagram after its own event")
+    @Test("keys for the key log, events, then every delivery and its commit, then each datagram after its own event")
     func order() {
         var core = ScriptedCore()
         [UInt8]().withUnsafeBytes { core.receive($0, now: .zero) }
         var sink = RecordingSink()
         CoreDriver.drain(&core, now: .zero, into: &sink)
         #expect(sink.trace == [
+            .keys(7),
             .log(.note(sequence: nil, reason: "received")),
             .show("one"), .show("two"), .commit,
             .log(.note(sequence: 1, reason: "built")), .send(1),

@@ -67,7 +67,7 @@ public final class PeerRuntime: @unchecked Sendable {
                     configuration: ChannelConfiguration(
                         session: sessionConfiguration, staticKey: security.staticKey,
                         preSharedKey: security.preSharedKey, knownKeys: security.knownKeys,
-                        expectedKey: security.expectedKey),
+                        expectedKey: security.expectedKey, exportsKeys: security.exportsKeys),
                     now: Clocks.monotonic())
             } else {
                 session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
@@ -272,6 +272,8 @@ public final class PeerRuntime: @unchecked Sendable {
         func commitDeliveries() { runtime.output?.idle() }
 
         func send(_ transmit: Transmit) { runtime.impair(transmit, now: now) }
+
+        func exportKeys(_ entry: KeyLogEntry) { runtime.output?.keyLog(entry) }
     }
 
     /// Sends a datagram through the loss simulation, logging what it does to it, and whatever it releases now.

@@ -47,14 +47,17 @@ public struct RuntimeConfiguration: Sendable {
         public var knownKeys: [String: [UInt8]]
         /// `--expect-key`: the only key accepted for the peer.
         public var expectedKey: Fingerprint?
+        /// `--keylog`: hand each handshake's keys to `RuntimeOutput.keyLog`.
+        public var exportsKeys: Bool
 
         /// Collects the keys.
         public init(staticKey: [UInt8], preSharedKey: [UInt8]? = nil, knownKeys: [String: [UInt8]] = [:],
-                    expectedKey: Fingerprint? = nil) {
+                    expectedKey: Fingerprint? = nil, exportsKeys: Bool = false) {
             self.staticKey = staticKey
             self.preSharedKey = preSharedKey
             self.knownKeys = knownKeys
             self.expectedKey = expectedKey
+            self.exportsKeys = exportsKeys
         }
     }
 
@@ -90,17 +93,22 @@ public struct RuntimeOutput: Sendable {
     public var idle: @Sendable () -> Void
     /// PEER/2 met a name for the first time and pinned its public key: keep it (the known-peers file).
     public var pinned: @Sendable (_ name: String, _ publicKey: [UInt8]) -> Void
+    /// A handshake's keys, when `Security.exportsKeys` asked for them: for the key log (`--keylog`), called before
+    /// any datagram sealed with them is sent. Secret: whoever reads them can read and forge the conversation.
+    public var keyLog: @Sendable (KeyLogEntry) -> Void
 
     /// Collects the closures.
     public init(
         deliver: @escaping @Sendable (Delivery) -> Void, log: @escaping @Sendable (LogRecord) -> Void,
         idle: @escaping @Sendable () -> Void = {},
-        pinned: @escaping @Sendable (_ name: String, _ publicKey: [UInt8]) -> Void = { _, _ in }
+        pinned: @escaping @Sendable (_ name: String, _ publicKey: [UInt8]) -> Void = { _, _ in },
+        keyLog: @escaping @Sendable (KeyLogEntry) -> Void = { _ in }
     ) {
         self.deliver = deliver
         self.log = log
         self.idle = idle
         self.pinned = pinned
+        self.keyLog = keyLog
     }
 }
 
