@@ -166,7 +166,8 @@ struct SealedDatagramDecoderTests {
                 #expect(decoded.senderIndex != nil && decoded.receiverIndex == nil)
             case .response, .finish:
                 kinds.insert("\(decoded.kind)")
-                #expect(decoded.senderIndex != nil && decoded.receiverIndex != nil)
+                // Only the receiver's index is in the clear; the sender's travels sealed in the payload.
+                #expect(decoded.senderIndex == nil && decoded.receiverIndex != nil)
                 #expect(decoded.sender != nil, "a completed handshake's messages are named")
             case .transport:
                 kinds.insert("transport")
