@@ -26,6 +26,8 @@ public enum ChannelError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedContents(String)
     /// Nothing more is sent to an address not yet proven: it has used three times what it sent.
     case amplificationLimit
+    /// One of our own handshake messages came back (a reflection): never a handshake with ourselves.
+    case reflected
 
     /// A short English phrase, for the `reason` of a `reject` event.
     public var description: String {
@@ -44,6 +46,7 @@ public enum ChannelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedPayload(let what): "handshake payload malformed: \(what)"
         case .malformedContents(let what): "sealed datagram opened but malformed: \(what)"
         case .amplificationLimit: "not answered: the sender has not proven its address and used its allowance"
+        case .reflected: "one of our own handshake messages sent back to us"
         }
     }
 }

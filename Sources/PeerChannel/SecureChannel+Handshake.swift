@@ -29,6 +29,7 @@ extension SecureChannel {
     /// read its message 3. A repeated one gets the same answer, not a second handshake.
     mutating func receiveInitiation(_ datagram: [UInt8], withPreSharedKey: Bool, now: Instant) {
         earnAllowance(datagram.count)
+        responses.removeAll { now - $0.createdAt > Self.responseLifetime }
         guard withPreSharedKey == (configuration.preSharedKey != nil) else {
             reject(.preSharedKeyMismatch(theyUseOne: withPreSharedKey), bytes: datagram.count)
             return
@@ -41,6 +42,10 @@ extension SecureChannel {
             return
         }
         let initiationBytes = Array(datagram[0..<SealedFraming.initiationBytes])
+        if let pending = initiation, pending.message.starts(with: initiationBytes) {
+            reject(.reflected, bytes: datagram.count)
+            return
+        }
         if let answered = responses.first(where: { $0.initiation == initiationBytes }) {
             record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
             guard spendAllowance(answered.message.count) else {
@@ -50,7 +55,11 @@ extension SecureChannel {
             send(answered.message, step: "response")
             return
         }
-        if let until = cookiesRequiredUntil, now < until {
+        // Under load — many responses a second, or half the table of answered handshakes taken (an honest peer
+        // needs one or two) — initiations must come back with a cookie, so a trickle of forgeries can neither
+        // cost handshake work nor push a genuine handshake out of the table before its third message arrives.
+        let crowded = responses.count >= Self.maxResponses / 2
+        if crowded || cookiesRequiredUntil.map({ now < $0 }) ?? false {
             let cookie = withCookie ? Array(datagram[SealedFraming.initiationBytes...]) : []
             guard isValidCookie(cookie, for: initiationBytes, now: now) else {
                 // Under load: no handshake work until the initiator shows it receives at our destination.
@@ -95,7 +104,7 @@ extension SecureChannel {
         record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
         countResponse(now: now)
         responses.append(Response(handshake: handshake, index: index, remoteIndex: remoteIndex,
-                                  initiation: initiationBytes, message: message))
+                                  initiation: initiationBytes, message: message, createdAt: now))
         if responses.count > Self.maxResponses { responses.removeFirst() }
         send(message, step: "response")
     }
@@ -181,6 +190,10 @@ extension SecureChannel {
             return
         }
         record(.handshake(step: "response", direction: .incoming, bytes: datagram.count))
+        guard payload.run != ourRun else {
+            reject(.reflected, bytes: datagram.count)
+            return
+        }
         guard let remoteKey = pending.handshake.remoteStaticKey, trust(name: payload.name, key: remoteKey) else { return }
         let noise: [UInt8]
         do {
@@ -241,6 +254,10 @@ extension SecureChannel {
         }
         record(.handshake(step: "finish", direction: .incoming, bytes: datagram.count))
         responses.remove(at: position)
+        guard payload.run != ourRun else {
+            reject(.reflected, bytes: datagram.count)
+            return
+        }
         guard let remoteKey = handshake.remoteStaticKey, trust(name: payload.name, key: remoteKey) else { return }
         let (initiatorToResponder, responderToInitiator) = handshake.split()
         // The index message 3 authenticates, not the one message 1 brought in the clear.

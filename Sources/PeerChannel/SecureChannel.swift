@@ -37,6 +37,8 @@ public struct SecureChannel: MessengerCore {
     /// X25519 operations; a cookie check, one BLAKE2s).
     static let responsesPerSecondBeforeCookies = 16
     static let cookieRotation = TimeSpan.seconds(120)
+    /// An answered handshake whose third message has not come in this long is forgotten.
+    static let responseLifetime = TimeSpan.seconds(10)
 
     /// Our handshake in progress, as initiator: message 1 sent, waiting for message 2.
     struct Initiation {
@@ -64,6 +66,7 @@ public struct SecureChannel: MessengerCore {
         let remoteIndex: UInt32
         let initiation: [UInt8]
         let message: [UInt8]
+        let createdAt: Instant
     }
 
     var initiation: Initiation?

@@ -181,7 +181,21 @@ final class Screen: Sendable {
             return
         }
         logWriter.write(LogFormatter.line(record, format: logFormat))
-        if let terminal, let sentence { terminal.printAbove(SafeText.visible(sentence)) }
+        if let terminal, let sentence {
+            terminal.printAbove(SafeText.visible(sentence))
+        } else if let sentence, Self.needsAPerson(record.event) {
+            // Scripted, or logging to a file: what a person must know about trust still reaches stderr, once.
+            CommandLineTool.printError(SafeText.visible(sentence))
+        }
+    }
+
+    /// Events a person should read even when nobody watches the log: whom we trust, and whom we refused.
+    static func needsAPerson(_ event: Event) -> Bool {
+        switch event {
+        case .pinned, .keyRefused: true
+        case .reject(let reason, _): reason.contains("--psk")
+        default: false
+        }
     }
 
     /// A line for the person, above the prompt or on stderr, with any control character shown visibly.

@@ -104,6 +104,9 @@ public final class Simulation {
         heap.push(time.microseconds, .restart(side))
     }
 
+    /// Virtual time elapsed so far (for a `tap` that injects something a little later).
+    public var elapsed: TimeSpan { now - .zero }
+
     /// `bytes` arrive at `side` at time `at`, as if from the other side's address: a forgery, or a replay.
     public func inject(_ bytes: [UInt8], to side: Side, at time: TimeSpan) {
         heap.push(time.microseconds, .arrival(side, bytes))

@@ -217,6 +217,54 @@ struct SecureChannelAttackTests {
         #expect(refused >= forged / 2, "\(refused) of \(forged) forgeries refused as such (the link lost the rest)")
     }
 
+    @Test("every datagram also reflected to its sender: never a handshake with itself, the conversation goes on")
+    func reflection() {
+        let harness = ChannelHarness()
+        let simulation = harness.simulation(seed: 51, conditions: LinkConditions(delay: .milliseconds(2)))
+        simulation.tap = { [unowned simulation] side, bytes in
+            simulation.inject(bytes, to: side, at: simulation.elapsed + .milliseconds(1))
+            return [bytes]
+        }
+        let fromA = ChannelHarness.messages("not to myself", 20)
+        let fromB = ChannelHarness.messages("nor me", 20)
+        let report = ChannelHarness.converse(simulation, fromA: fromA, fromB: fromB)
+        #expect(report[.b].shown == fromA)
+        #expect(report[.a].shown == fromB)
+        for side in Simulation.Side.allCases {
+            let names = harness.events(side).compactMap { event -> String? in
+                switch event {
+                case .pinned(let name, _, _), .secured(let name, _, _): name
+                default: nil
+                }
+            }
+            #expect(names.allSatisfy { $0 == (side == .a ? "bob" : "alice") }, "\(side): \(names)")
+            #expect(harness.rejects(side).contains("one of our own handshake messages sent back to us"))
+        }
+    }
+
+    @Test("a trickle of forged initiations cannot keep a restarted peer out (600 ms round trip, 15 a second)")
+    func initiationTrickle() {
+        let harness = ChannelHarness()
+        let simulation = harness.simulation(seed: 61, conditions: LinkConditions(delay: .milliseconds(300)))
+        var generator = SeededGenerator(seed: 8)
+        // Below the rate that asks for cookies (16 responses a second), but 9 per round trip: more than the 8
+        // answered handshakes kept, so without a limit on how many wait, the genuine one would be pushed out.
+        for step in 0..<150 {
+            var forged: [UInt8] = [1]
+            forged += (0..<63).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            simulation.inject(forged, to: .a, at: .milliseconds(Int64(67 * step)))
+        }
+        simulation.restart(.b, at: .seconds(2))
+        let afterRestart = (0..<5).map { "second run \($0)" }
+        for (index, text) in afterRestart.enumerated() {
+            simulation.type(text, from: .b, at: .milliseconds(Int64(2_100 + 10 * index)))
+        }
+        simulation.endInput(.a, at: .seconds(3))
+        simulation.endInput(.b, at: .seconds(3))
+        let report = simulation.run(until: .seconds(9))
+        #expect(report[.a].shown == afterRestart)
+    }
+
     @Test("forged datagrams of every kind, PEER/1 and PEER/2, with and without indexes: nothing shown, nothing lost")
     func forgeries() {
         let harness = ChannelHarness()

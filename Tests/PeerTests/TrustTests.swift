@@ -52,6 +52,7 @@ struct TrustTests {
         #expect(first.status == 0 && firstBob.status == 0, "\(first.stderr.suffix(1500))")
         #expect(first.stdout == "bob: hi\n")
         #expect(first.stderr.contains("pinned name=bob"))
+        #expect(first.stderr.contains("-- first contact with bob, key "))
         let knownPeers = try String(contentsOfFile: home.path + "/alice/peer/alice/known-peers", encoding: .utf8)
         #expect(knownPeers.contains("bob "))
 
@@ -67,6 +68,8 @@ struct TrustTests {
         #expect(thirdBob.status == 1)
         #expect(third.stderr.contains("key-refused name=bob"))
         #expect(third.stderr.contains("reason=key-changed"))
+        #expect(third.stderr.contains("-- bob's key changed"))
+        #expect(third.stderr.contains("run `peer forget bob`; otherwise someone is impersonating bob"))
         let stillPinned = try String(contentsOfFile: home.path + "/alice/peer/alice/known-peers", encoding: .utf8)
         #expect(stillPinned == knownPeers, "the pinned key is never replaced")
     }
