@@ -297,6 +297,7 @@ extension SecureChannel {
     /// out what waited for them.
     mutating func install(_ new: TransportKeys) {
         keys.append(new)
+        if new.confirmed { settle() }
         if configuration.exportsKeys, let sending = new.sending.keyBytes, let receiving = new.receiving.keyBytes {
             keyLog.push(KeyLogEntry(
                 localIndex: new.localIndex, remoteIndex: new.remoteIndex, localRun: ourRun, remoteRun: new.peerRun,
@@ -316,6 +317,12 @@ extension SecureChannel {
 
     /// Says once per run of the other side that the conversation with it is secured (both sides' handshakes
     /// usually complete; the second says nothing new).
+    /// Keys both sides hold now carry the conversation: a handshake of ours still waiting for its response would
+    /// only add another set, so it stops (the other side answered it, or never will).
+    mutating func settle() {
+        initiation = nil
+    }
+
     mutating func secured(_ payload: HandshakePayload, key: [UInt8]) {
         guard lastSecuredRun != payload.run else { return }
         lastSecuredRun = payload.run

@@ -67,6 +67,7 @@ extension SecureChannel {
         if !keys[position].confirmed {
             keys[position].confirmed = true
             finishes.removeAll { $0.index == index }
+            settle()
         }
         if plaintext.isEmpty {
             record(.handshake(step: "keepalive", direction: .incoming, bytes: datagram.count))
