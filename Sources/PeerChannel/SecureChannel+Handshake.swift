@@ -176,19 +176,7 @@ extension SecureChannel {
             reject(.unknownIndex(kind: "response"), bytes: datagram.count)
             return
         }
-        let payload: HandshakePayload
-        do {
-            payload = try HandshakePayload(parsing: try pending.handshake.readMessage(Array(datagram[5...])))
-        } catch let error as NoiseError {
-            reject(.handshakeFailed(step: "response", reason: error.description,
-                                    preSharedKey: configuration.preSharedKey != nil), bytes: datagram.count)
-            return
-        } catch let error as ChannelError {
-            reject(error, bytes: datagram.count)
-            return
-        } catch {
-            return
-        }
+        guard let payload = readPayload(datagram, into: &pending.handshake, step: "response") else { return }
         record(.handshake(step: "response", direction: .incoming, bytes: datagram.count))
         guard payload.run != ourRun else {
             reject(.reflected, bytes: datagram.count)
@@ -239,19 +227,7 @@ extension SecureChannel {
             return
         }
         var handshake = responses[position].handshake
-        let payload: HandshakePayload
-        do {
-            payload = try HandshakePayload(parsing: try handshake.readMessage(Array(datagram[5...])))
-        } catch let error as NoiseError {
-            reject(.handshakeFailed(step: "finish", reason: error.description,
-                                    preSharedKey: configuration.preSharedKey != nil), bytes: datagram.count)
-            return
-        } catch let error as ChannelError {
-            reject(error, bytes: datagram.count)
-            return
-        } catch {
-            return
-        }
+        guard let payload = readPayload(datagram, into: &handshake, step: "finish") else { return }
         record(.handshake(step: "finish", direction: .incoming, bytes: datagram.count))
         responses.remove(at: position)
         guard payload.run != ourRun else {
@@ -267,6 +243,26 @@ extension SecureChannel {
             confirmed: true))
         sendKeepalive(index: index)
         secured(payload, key: remoteKey)
+    }
+
+    /// The payload of a response or finish (the Noise message after its 5-byte header), read into `handshake`;
+    /// nil, with the reject said, when it does not authenticate or parse (`handshake` is then unchanged).
+    mutating func readPayload(_ datagram: [UInt8], into handshake: inout NoiseHandshake, step: String)
+        -> HandshakePayload? {
+        var attempt = handshake
+        do {
+            let payload = try HandshakePayload(parsing: try attempt.readMessage(Array(datagram[5...])))
+            handshake = attempt
+            return payload
+        } catch let error as NoiseError {
+            reject(.handshakeFailed(step: step, reason: error.description,
+                                    preSharedKey: configuration.preSharedKey != nil), bytes: datagram.count)
+        } catch let error as ChannelError {
+            reject(error, bytes: datagram.count)
+        } catch {
+            reject(.malformedPayload("\(error)"), bytes: datagram.count)
+        }
+        return nil
     }
 
     /// Whether `key` may speak as `name` here, pinning it on first contact. A refusal is said once per handshake.

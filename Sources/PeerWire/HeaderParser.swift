@@ -27,20 +27,7 @@ struct HeaderParser {
         let kindText = String(decoding: kindWord.prefix(16), as: UTF8.self)
         guard let kind = DatagramKind(rawValue: kindText), kind != .handshake else { throw .unknownKind(kindText) }
 
-        var from: String?
-        var session: SessionID?
-        var to: SessionID?
-        var ack: UInt64?
-        var sack: [SequenceRange]?
-        var base: UInt64?
-        var held: UInt64?
-        var fin: UInt64?
-        var sequence: UInt64?
-        var fragment: Fragment?
-        var transmission: Int?
-        var timestamp: UInt64?
-        var echo: UInt64?
-        var lengths: [Int]?
+        var fields = DatagramFields(kind: kind)
 
         while let word = nextWord() {
             guard let equals = word.firstIndex(of: UInt8(ascii: "=")), equals > word.startIndex else {
@@ -50,64 +37,49 @@ struct HeaderParser {
             let value = word[(equals + 1)...]
             switch key {
             case "from":
-                guard from == nil else { throw .duplicateField(key) }
+                guard fields.from == nil else { throw .duplicateField(key) }
                 guard let name = String(validating: value, as: UTF8.self), Wire.isValidName(name) else {
                     throw .malformedField(key)
                 }
-                from = name
+                fields.from = name
             case "sid":
-                guard session == nil else { throw .duplicateField(key) }
-                session = SessionID(rawValue: try Self.hex(value, key: key))
+                guard fields.session == nil else { throw .duplicateField(key) }
+                fields.session = SessionID(rawValue: try Self.hex(value, key: key))
             case "to":
-                guard to == nil else { throw .duplicateField(key) }
-                to = SessionID(rawValue: try Self.hex(value, key: key))
-            case "ack": try Self.store(Self.decimal(value, key: key), in: &ack, key: key)
-            case "base": try Self.store(Self.decimal(value, key: key), in: &base, key: key)
-            case "held": try Self.store(Self.decimal(value, key: key), in: &held, key: key)
-            case "fin": try Self.store(Self.decimal(value, key: key), in: &fin, key: key)
-            case "seq": try Self.store(Self.decimal(value, key: key), in: &sequence, key: key)
-            case "ts": try Self.store(Self.decimal(value, key: key), in: &timestamp, key: key)
-            case "echo": try Self.store(Self.decimal(value, key: key), in: &echo, key: key)
+                guard fields.to == nil else { throw .duplicateField(key) }
+                fields.to = SessionID(rawValue: try Self.hex(value, key: key))
+            case "ack": try Self.store(Self.decimal(value, key: key), in: &fields.ack, key: key)
+            case "base": try Self.store(Self.decimal(value, key: key), in: &fields.base, key: key)
+            case "held": try Self.store(Self.decimal(value, key: key), in: &fields.held, key: key)
+            case "fin": try Self.store(Self.decimal(value, key: key), in: &fields.fin, key: key)
+            case "seq": try Self.store(Self.decimal(value, key: key), in: &fields.sequence, key: key)
+            case "ts": try Self.store(Self.decimal(value, key: key), in: &fields.timestamp, key: key)
+            case "echo": try Self.store(Self.decimal(value, key: key), in: &fields.echo, key: key)
             case "tx":
-                guard transmission == nil else { throw .duplicateField(key) }
+                guard fields.transmission == nil else { throw .duplicateField(key) }
                 let count = try Self.decimal(value, key: key)
                 guard count >= 2, count <= UInt64(Int32.max) else { throw .outOfRange(key) }
-                transmission = Int(count)
+                fields.transmission = Int(count)
             case "frag":
-                guard fragment == nil else { throw .duplicateField(key) }
+                guard fields.fragment == nil else { throw .duplicateField(key) }
                 guard let slash = value.firstIndex(of: UInt8(ascii: "/")) else { throw .malformedField(key) }
                 let index = try Self.decimal(value[value.startIndex..<slash], key: key)
                 let count = try Self.decimal(value[(slash + 1)...], key: key)
                 guard index <= UInt64(Fragment.maxCount), count <= UInt64(Fragment.maxCount),
                       let parsed = Fragment(index: Int(index), count: Int(count))
                 else { throw .outOfRange(key) }
-                fragment = parsed
+                fields.fragment = parsed
             case "lens":
-                guard lengths == nil else { throw .duplicateField(key) }
-                lengths = try Self.lengths(value)
+                guard fields.lengths == nil else { throw .duplicateField(key) }
+                fields.lengths = try Self.lengths(value)
             case "sack":
-                guard sack == nil else { throw .duplicateField(key) }
-                sack = try Self.ranges(value)
+                guard fields.sack == nil else { throw .duplicateField(key) }
+                fields.sack = try Self.ranges(value)
             default:
                 continue  // A field from a later minor revision: ignored by design (see docs/PROTOCOL.md).
             }
         }
 
-        var fields = DatagramFields(kind: kind)
-        fields.from = from
-        fields.session = session
-        fields.to = to
-        fields.ack = ack
-        fields.sack = sack
-        fields.base = base
-        fields.held = held
-        fields.fin = fin
-        fields.sequence = sequence
-        fields.fragment = fragment
-        fields.transmission = transmission
-        fields.timestamp = timestamp
-        fields.echo = echo
-        fields.lengths = lengths
         return try fields.validated(body: body)
     }
 
