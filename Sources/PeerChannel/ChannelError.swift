@@ -22,6 +22,9 @@ public enum ChannelError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedVersion(UInt8)
     /// A handshake payload that does not parse.
     case malformedPayload(String)
+    /// A handshake message that names this very run as its sender: our own message, sent back to us. It
+    /// authenticates (our key is a key we hold), so only the run it names can tell it from the other side's.
+    case reflected(step: String)
     /// The datagram opened, but its contents are not a PEER/2 datagram.
     case malformedContents(String)
     /// Nothing more is sent to an address not yet proven: it has used three times what it sent.
@@ -42,6 +45,7 @@ public enum ChannelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .replayed(let number): "packet \(number) already taken or too old (a replay)"
         case .unsupportedVersion(let version): "handshake of protocol revision \(version); this build speaks 2"
         case .malformedPayload(let what): "handshake payload malformed: \(what)"
+        case .reflected(let step): "handshake \(step) is our own handshake sent back to us (a reflection)"
         case .malformedContents(let what): "sealed datagram opened but malformed: \(what)"
         case .amplificationLimit: "not answered: the sender has not proven its address and used its allowance"
         }

@@ -116,6 +116,12 @@ extension SecureChannel {
         } catch {
             return
         }
+        // A peer's own key authenticates as well as any: without this, our own initiation and our answer to it,
+        // sent back to us, would complete a handshake with ourselves and pin our own key.
+        guard payload.run != ourRun else {
+            reject(.reflected(step: "response"), bytes: datagram.count)
+            return
+        }
         record(.handshake(step: "response", direction: .incoming, bytes: datagram.count))
         guard let remoteKey = pending.handshake.remoteStaticKey, trust(name: payload.name, key: remoteKey) else { return }
         let noise: [UInt8]
@@ -176,6 +182,10 @@ extension SecureChannel {
             reject(error, bytes: datagram.count)
             return
         } catch {
+            return
+        }
+        guard payload.run != ourRun else {
+            reject(.reflected(step: "finish"), bytes: datagram.count)
             return
         }
         record(.handshake(step: "finish", direction: .incoming, bytes: datagram.count))
