@@ -51,8 +51,11 @@ let package = Package(
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
         .executableTarget(name: "udp-blast", dependencies: ["PeerTransport"]),
-        // libFuzzer entry point for the decoder and the state machine; built by scripts/fuzz with -DFUZZING.
-        .executableTarget(name: "peer-fuzz", dependencies: ["PeerWire", "PeerSession"]),
+        // libFuzzer entry point for the decoders, the session, the secure channel and the handshake; built by
+        // scripts/fuzz with -DFUZZING.
+        .executableTarget(name: "peer-fuzz", dependencies: [
+            "PeerWire", "PeerSession", "PeerChannel", "PeerHandshake", "PeerCrypto",
+        ]),
         .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerHandshakeTests", dependencies: ["PeerHandshake", "PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerIdentityTests", dependencies: ["PeerIdentity", "PeerCrypto"]),

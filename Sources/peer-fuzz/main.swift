@@ -1,65 +1,77 @@
-// A libFuzzer target for the wire decoder and the protocol state machine.
+// A libFuzzer target for PEER/1's decoder and state machine and PEER/2's sealed datagrams and handshake.
 //
-// scripts/fuzz builds it with `-sanitize=fuzzer,address -DFUZZING`. SwiftPM supplies `main` for an executable
-// target, so libFuzzer's own `main` is not used: this file hands control to `LLVMFuzzerRunDriver`. Without
-// -DFUZZING (a plain `swift build`) it only explains how to run it.
+// scripts/fuzz builds it with `-sanitize=fuzzer,address -DFUZZING` and runs one target at a time, named by the
+// environment variable PEER_FUZZ_TARGET (FuzzTarget below says what each checks). SwiftPM supplies `main` for an
+// executable target, so libFuzzer's own `main` is not used: this file hands control to `LLVMFuzzerRunDriver`.
+// `peer-fuzz --write-seeds DIR` writes the seed corpus (genuine datagrams and handshakes) into DIR/<target>/;
+// without -DFUZZING (a plain `swift build`) that is all it does.
 import Glibc
-import PeerSession
-import PeerWire
 
-/// One fuzz input: the first byte picks what to exercise, the rest is data.
-///
-/// - even first byte: the whole rest is one datagram for `Wire.decode`; whatever decodes must encode back to a
-///   datagram that decodes to the same value.
-/// - odd first byte: the rest is a sequence of datagrams, each prefixed by a 2-byte little-endian length, fed to
-///   one `Session` a millisecond apart with its outputs drained; the session must never deliver out of order
-///   (within one run of the peer).
-func fuzzOne(_ input: UnsafeRawBufferPointer) {
-    guard let mode = input.first else { return }
-    let data = UnsafeRawBufferPointer(rebasing: input[1...])
-    if mode % 2 == 0 {
-        if let datagram = try? Wire.decode(data) {
-            let again = try? Wire.decode(Wire.encode(datagram))
-            precondition(again == datagram, "decode(encode(d)) != d for \(datagram)")
+/// What to fuzz. Each target reads the whole input its own way and stops the process (`violated`) when an
+/// invariant breaks; a crash, trap or sanitizer report stops it anyway.
+enum FuzzTarget: String, CaseIterable {
+    /// PEER/1's readable decoder: `WireTarget`.
+    case wire
+    /// A PEER/1 `Session` fed datagrams: `SessionTarget`.
+    case session
+    /// PEER/2's compact header decoder: `CompactWireTarget`.
+    case compact
+    /// Two live secure channels under attack: `ChannelTarget`.
+    case channel
+    /// The Noise handshake state machine: `HandshakeTarget`.
+    case handshake
+    /// The handshake payload parser: `HandshakePayloadTarget`.
+    case payload
+
+    func run(_ data: UnsafeRawBufferPointer) {
+        switch self {
+        case .wire: WireTarget.run(data)
+        case .session: SessionTarget.run(data)
+        case .compact: CompactWireTarget.run(data)
+        case .channel: ChannelTarget.run(data)
+        case .handshake: HandshakeTarget.run(data)
+        case .payload: HandshakePayloadTarget.run(data)
         }
-        return
     }
-    var session = Session(
-        configuration: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 0xA_0000)), now: .zero)
-    try? session.submit("hello", now: .zero)
-    var offset = 0
-    var now = Instant.zero
-    var order = DeliveryOrderCheck()
-    while offset + 2 <= data.count {
-        let length = Int(data[offset]) | Int(data[offset + 1]) << 8
-        offset += 2
-        let end = min(data.count, offset + length)
-        now = now + .milliseconds(1)
-        session.receive(UnsafeRawBufferPointer(rebasing: data[offset..<end]), now: now)
-        offset = end
-        if let deadline = session.nextTimeout(), deadline <= now + .milliseconds(1) { session.handleTimeout(now: now) }
-        CoreDriver.drain(&session, now: now, into: &order)
+
+    /// Builds what the target builds once (genuine handshakes, established channels), so that the first input
+    /// is not charged for it.
+    func prepare() {
+        switch self {
+        case .channel: _ = ChannelTarget.starts.count
+        case .handshake: _ = HandshakeTarget.transcripts.count
+        default: break
+        }
     }
+
+    /// The target chosen at start, for libFuzzer's C callback (which can capture nothing); set before it runs.
+    nonisolated(unsafe) static var selected: FuzzTarget?
+
+    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
-/// Drains the session as every driver does, and stops the fuzzer at a delivery out of order.
-struct DeliveryOrderCheck: CoreSink {
-    var lastDelivered: UInt64 = 0
+func usage() -> Never {
+    let text = """
+        peer-fuzz: run it with scripts/fuzz [SECONDS] [TARGET ...]; by hand, PEER_FUZZ_TARGET=TARGET peer-fuzz \
+        [libFuzzer options] [CORPUS ...] (TARGET one of \(FuzzTarget.names)); or peer-fuzz --write-seeds DIR
 
-    mutating func log(_ event: Event) {
-        // A new run of the peer starts its own sequence numbers.
-        if case .peerUp(_, _, .restarted) = event { lastDelivered = 0 }
-    }
+        """
+    _ = text.withCString { write(2, $0, strlen($0)) }
+    exit(2)
+}
 
-    mutating func show(_ delivery: Delivery) {
-        precondition(delivery.sequence > lastDelivered, "delivered \(delivery.sequence) after \(lastDelivered)")
-        lastDelivered = delivery.sequence
-    }
-
-    func send(_ transmit: Transmit) {}
+let arguments = CommandLine.arguments
+if arguments.count == 3, arguments[1] == "--write-seeds" {
+    SeedWriter.write(into: arguments[2])
+    exit(0)
 }
 
 #if FUZZING
+guard let name = getenv("PEER_FUZZ_TARGET").map({ String(cString: $0) }), let target = FuzzTarget(rawValue: name)
+else { usage() }
+target.prepare()
+FuzzTarget.selected = target
+
 typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
 
 @_silgen_name("LLVMFuzzerRunDriver")
@@ -74,7 +86,7 @@ func LLVMFuzzerRunDriver(
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTestOneInput(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
     guard let bytes else { return 0 }
-    fuzzOne(UnsafeRawBufferPointer(start: bytes, count: count))
+    FuzzTarget.selected?.run(UnsafeRawBufferPointer(start: bytes, count: count))
     return 0
 }
 
@@ -82,5 +94,5 @@ var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv) { bytes, count in fuzzTestOneInput(bytes, count) })
 #else
-print("peer-fuzz: build and run it with scripts/fuzz [SECONDS]")
+usage()
 #endif
