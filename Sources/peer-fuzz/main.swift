@@ -52,7 +52,7 @@ enum FuzzTarget: String, CaseIterable {
 
 func usage() -> Never {
     let text = """
-        peer-fuzz: run it with scripts/fuzz [SECONDS] [TARGET ...]; by hand, PEER_FUZZ_TARGET=TARGET peer-fuzz \
+        peer-fuzz: run it with scripts/fuzz [SECONDS] [TARGET[:SECONDS] ...]; by hand, PEER_FUZZ_TARGET=TARGET peer-fuzz \
         [libFuzzer options] [CORPUS ...] (TARGET one of \(FuzzTarget.names)); or peer-fuzz --write-seeds DIR
 
         """
