@@ -201,7 +201,7 @@ extension SecureChannel {
         install(TransportKeys(
             localIndex: index, remoteIndex: remoteIndex, sending: initiatorToResponder,
             receiving: responderToInitiator, peerRun: payload.run, peerName: payload.name, peerKey: remoteKey,
-            confirmed: false))
+            confirmed: false), now: now)
         // Repeated after about two round trips as this exchange measured them, until the responder shows it
         // holds the keys (it sends a keepalive at once).
         let roundTrip = max(now - pending.firstSent, tunables.minimumRetransmissionTimeout)
@@ -240,7 +240,7 @@ extension SecureChannel {
         install(TransportKeys(
             localIndex: index, remoteIndex: payload.index, sending: responderToInitiator,
             receiving: initiatorToResponder, peerRun: payload.run, peerName: payload.name, peerKey: remoteKey,
-            confirmed: true))
+            confirmed: true), now: now)
         sendKeepalive(index: index)
         secured(payload, key: remoteKey)
     }
@@ -291,7 +291,7 @@ extension SecureChannel {
 
     /// Keeps new keys (at most `maxKeys`, the oldest dropped), hands them to the key log when asked to, and lets
     /// out what waited for them.
-    mutating func install(_ new: TransportKeys) {
+    mutating func install(_ new: TransportKeys, now: Instant) {
         keys.append(new)
         if new.confirmed { settle() }
         if configuration.exportsKeys, let sending = new.sending.keyBytes, let receiving = new.receiving.keyBytes {
@@ -304,21 +304,36 @@ extension SecureChannel {
             let dropped = keys.removeFirst()
             finishes.removeAll { $0.index == dropped.localIndex }
         }
-        let held = waiting
-        waiting = []
-        for transmit in held {
-            if let sealed = seal(transmit) { outgoing.push(sealed) }
-        }
+        flushWaiting(now: now)
     }
 
-    /// Says once per run of the other side that the conversation with it is secured (both sides' handshakes
-    /// usually complete; the second says nothing new).
+    /// Lets out, sealed and in order, what waited for keys (or for the other side to confirm them); what still
+    /// cannot go waits on.
+    mutating func flushWaiting(now: Instant) {
+        let held = waiting
+        waiting = []
+        var released = false
+        // Segments below the lowest one held left when they were made; only the held ones leave now.
+        let firstHeld = held.compactMap(\.sequence).min() ?? 0
+        for transmit in held {
+            if let sealed = seal(transmit) {
+                outgoing.push(sealed)
+                released = true
+            } else {
+                waiting.append(transmit)
+            }
+        }
+        if released { session.transmissionsLeft(now: now, from: firstHeld) }
+    }
+
     /// Keys both sides hold now carry the conversation: a handshake of ours still waiting for its response would
     /// only add another set, so it stops (the other side answered it, or never will).
     mutating func settle() {
         initiation = nil
     }
 
+    /// Says once per run of the other side that the conversation with it is secured (both sides' handshakes
+    /// usually complete; the second says nothing new).
     mutating func secured(_ payload: HandshakePayload, key: [UInt8]) {
         guard lastSecuredRun != payload.run else { return }
         lastSecuredRun = payload.run

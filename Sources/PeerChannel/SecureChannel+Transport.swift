@@ -11,6 +11,9 @@ extension SecureChannel {
     /// The session's datagram sealed for the wire, or nil when no keys exist yet.
     mutating func seal(_ transmit: Transmit) -> Transmit? {
         guard let position = sendingKeysPosition else { return nil }
+        // Keys our message 3 gave the responder may not have reached it (message 3 lost): a whole backlog sealed
+        // with them would be refused and have to be sent again, so only a few datagrams go before it confirms.
+        guard keys[position].confirmed || keys[position].nextPacket < Self.unconfirmedBudget else { return nil }
         let number = keys[position].nextPacket
         let kind: SealedFraming.Kind = transmit.to == keys[position].peerRun ? .transport : .transportToAnotherRun
         let header = SealedFraming.transportHeader(kind: kind, receiverIndex: keys[position].remoteIndex,
@@ -68,6 +71,7 @@ extension SecureChannel {
             keys[position].confirmed = true
             finishes.removeAll { $0.index == index }
             settle()
+            flushWaiting(now: now)
         }
         if plaintext.isEmpty {
             record(.handshake(step: "keepalive", direction: .incoming, bytes: datagram.count))

@@ -31,6 +31,8 @@ public struct SecureChannel: MessengerCore {
     static let maxResponses = 8
     static let maxKeys = 4
     static let maxWaiting = 256
+    /// How many datagrams may be sealed with keys the other side has not yet shown it holds.
+    static let unconfirmedBudget: UInt64 = 4
     static let maxFinishAttempts = 10
     static let maxAllowance = 64 * 1024
     /// More responses than this in a second and initiations must bring a cookie (each response costs three
@@ -179,12 +181,21 @@ public struct SecureChannel: MessengerCore {
             keys.removeAll { abandoned.contains($0.localIndex) && !$0.confirmed }
             if keys.isEmpty, initiation == nil, configuration.initiates { startInitiation(now: now) }
         }
+        // While what the session sent waits for keys, it has not left: its retransmission clock must not run.
+        if keys.isEmpty || !waiting.isEmpty {
+            session.transmissionsLeft(now: now, from: waiting.compactMap(\.sequence).min() ?? 0)
+        }
         if let deadline = session.nextTimeout(), deadline <= now { session.handleTimeout(now: now) }
     }
 
     /// The next datagram to send: handshake messages first, then the session's, sealed.
     public mutating func pollTransmit(now: Instant) -> Transmit? {
         if let transmit = outgoing.pop() { return transmit }
+        // What waited goes first, in order, as soon as it may.
+        if !waiting.isEmpty {
+            flushWaiting(now: now)
+            if let transmit = outgoing.pop() { return transmit }
+        }
         while let transmit = session.pollTransmit(now: now) {
             if let sealed = seal(transmit) { return sealed }
             // No keys yet: it waits for them, bounded (the session repairs what it must as any loss).

@@ -108,4 +108,20 @@ extension Session {
         byePending = true
         goodbyeDeadline = now + roundTrip.retransmissionTimeout
     }
+
+    /// What this session produced so far has only now left (or is still waiting): a secure channel held it until
+    /// it had keys the other side holds. Restarts the clocks of everything in flight, so that neither the
+    /// retransmission timer nor a round-trip sample counts the wait — which would replay what was never sent and,
+    /// worse, take seconds of waiting for a round trip, so that losses are then judged seconds late.
+    /// `from`: the lowest sequence number that was held (segments below it left when they were sent).
+    public mutating func transmissionsLeft(now: Instant, from first: UInt64 = 0) {
+        var sequence = max(sendBuffer.firstSequence, acknowledged + 1, first)
+        while sequence < nextToSend, sendBuffer.contains(sequence) {
+            if sendBuffer[sequence].transmissions > 0, !sendBuffer[sequence].delivered {
+                sendBuffer[sequence].lastSent = now
+            }
+            sequence += 1
+        }
+        if retransmitDeadline != nil { retransmitDeadline = now + roundTrip.retransmissionTimeout * backoff }
+    }
 }

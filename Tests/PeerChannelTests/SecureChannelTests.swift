@@ -30,6 +30,38 @@ struct SecureChannelTests {
         }
     }
 
+    @Test("message 3 lost: only a few datagrams go under keys the responder lacks, and the wait skews no timer")
+    func lostFinish() {
+        let harness = ChannelHarness()
+        // B never starts a handshake of its own here (its initiations are dropped), so A's is the only one; A's
+        // first message 3 is lost. A has 300 lines waiting from the start.
+        let simulation = harness.simulation(seed: 71, conditions: LinkConditions(delay: .milliseconds(20)))
+        var finishesDropped = 0
+        simulation.tap = { side, bytes in
+            if side == .b, bytes.first == 1 { return [] }
+            if side == .a, bytes.first == 3, finishesDropped == 0 {
+                finishesDropped += 1
+                return []
+            }
+            return [bytes]
+        }
+        let fromA = ChannelHarness.messages("backlog", 300)
+        for text in fromA { simulation.type(text, from: .a, at: .zero) }
+        simulation.endInput(.a, at: .zero)
+        simulation.endInput(.b, at: .zero)
+        let report = simulation.run(until: .seconds(600))
+        #expect(report[.b].shown == fromA)
+        let refused = harness.rejects(.b).filter { $0.contains("keys or a handshake we do not have") }.count
+        #expect(finishesDropped == 1)
+        #expect(refused >= 1 && refused <= 4, "\(refused) datagrams sealed with keys B did not have")
+        // Only what those few datagrams carried is replayed (not the backlog that waited), and the round trip
+        // (40 ms) was not taken for the wait's length.
+        #expect(report[.a].statistics.replays <= refused * Wire.maxBatch && report[.a].statistics.replays < 200,
+                "\(report[.a].statistics.replays) replays")
+        let roundTrip = report[.a].statistics.smoothedRoundTrip?.microseconds ?? 0
+        #expect(roundTrip > 30_000 && roundTrip < 80_000, "srtt \(roundTrip) µs")
+    }
+
     @Test("no plaintext of a message, and no name, ever crosses the wire")
     func nothingInTheClear() {
         let harness = ChannelHarness()
