@@ -21,7 +21,8 @@ extension SecureChannel {
         message.appendBigEndian(index)
         message += noise
         initiation = Initiation(handshake: handshake, index: index, message: message, attempts: 0,
-                                nextAttempt: now + tunables.initialRetransmissionTimeout, firstSent: now)
+                                nextAttempt: now + tunables.initialRetransmissionTimeout, firstSent: now,
+                                lastSent: now)
         send(message, step: "initiation")
     }
 
@@ -53,6 +54,7 @@ extension SecureChannel {
                 return
             }
             send(answered.message, step: "response")
+            hurryInitiation(now: now)
             return
         }
         // Under load — many responses a second, or half the table of answered handshakes taken (an honest peer
@@ -107,6 +109,21 @@ extension SecureChannel {
                                   initiation: initiationBytes, message: message, createdAt: now))
         if responses.count > Self.maxResponses { responses.removeFirst() }
         send(message, step: "response")
+        hurryInitiation(now: now)
+    }
+
+    /// The other side is there: its initiation came in. Ours, perhaps backed off while the other side was not yet
+    /// running, goes again now and then at the starting pace, so that whoever starts second is not kept waiting out
+    /// the first one's backoff. At most once per 100 ms, and within the allowance (it is prompted by what arrived).
+    mutating func hurryInitiation(now: Instant) {
+        guard var pending = initiation, now - pending.lastSent >= tunables.initialRetransmissionTimeout / 2,
+              spendAllowance(pending.message.count)
+        else { return }
+        pending.attempts = 0
+        pending.lastSent = now
+        pending.nextAttempt = now + tunables.initialRetransmissionTimeout
+        initiation = pending
+        send(pending.message, step: "initiation")
     }
 
     /// A cookie reply to our initiation: the other side is under load; send the initiation again with it.
@@ -123,6 +140,7 @@ extension SecureChannel {
         // Unauthenticated: a forged cookie costs one useless initiation; the real peer answers the next one with a
         // real cookie, which replaces it.
         pending.message = Array(pending.message.prefix(SealedFraming.initiationBytes)) + datagram[5...]
+        pending.lastSent = now
         initiation = pending
         send(pending.message, step: "initiation")
     }

@@ -50,6 +50,7 @@ public struct SecureChannel: MessengerCore {
         var attempts: Int
         var nextAttempt: Instant
         var firstSent: Instant
+        var lastSent: Instant
     }
 
     /// Our message 3, repeated until the responder shows it has the keys.
@@ -166,6 +167,7 @@ public struct SecureChannel: MessengerCore {
             let interval = min(tunables.initialRetransmissionTimeout * Int64(1 << min(pending.attempts, 6)),
                                tunables.heartbeatInterval)
             pending.nextAttempt = now + interval
+            pending.lastSent = now
             initiation = pending
             send(pending.message, step: "initiation")
         }

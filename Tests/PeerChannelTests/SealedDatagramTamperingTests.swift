@@ -130,3 +130,38 @@ struct SealedDatagramTamperingTests {
         }
     }
 }
+
+/// Whoever starts second is not kept waiting: an initiation from the other side makes a backed-off initiation of
+/// ours go again at once (within the allowance, at most once per 100 ms).
+struct LateStarterTests {
+    typealias Drive = SealedDatagramTamperingTests
+
+    @Test("an initiation from the other side sends ours again at once, not after our backoff")
+    func initiationHurried() throws {
+        var alice = Drive.channel("alice", run: 1)
+        _ = Drive.drain(&alice)  // alice's first initiation, lost: bob is not running
+        // Alice backs off while nobody answers: 200 ms, then 400 ms, then 800 ms.
+        var now = Drive.now
+        for step in [200, 400, 800] {
+            now = now + .milliseconds(Int64(step))
+            alice.handleTimeout(now: now)
+            _ = drainAt(&alice, now)
+        }
+        // Bob starts and sends his initiation; alice answers it and sends hers again in the same breath.
+        var bob = Drive.channel("bob", run: 2)
+        let bobsInitiation = try #require(Drive.drain(&bob).sent.first)
+        now = now + .milliseconds(300)  // alice's next try would be 1.5 s after her last
+        bobsInitiation.withUnsafeBytes { alice.receive($0, now: now) }
+        let answer = drainAt(&alice, now)
+        #expect(answer.sent.map { $0.first } == [2, 1], "a response, then alice's own initiation")
+        // Bob repeats his initiation 50 ms later: the same response, but alice's own does not go again yet.
+        bobsInitiation.withUnsafeBytes { alice.receive($0, now: now + .milliseconds(50)) }
+        #expect(drainAt(&alice, now + .milliseconds(50)).sent.map { $0.first } == [2])
+    }
+
+    private func drainAt(_ channel: inout SecureChannel, _ now: Instant) -> Drive.Collector {
+        var collector = Drive.Collector()
+        CoreDriver.drain(&channel, now: now, into: &collector)
+        return collector
+    }
+}
