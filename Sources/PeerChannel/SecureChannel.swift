@@ -173,7 +173,8 @@ public struct SecureChannel: MessengerCore {
         }
         for position in finishes.indices where finishes[position].nextAttempt <= now {
             finishes[position].attempts += 1
-            finishes[position].nextAttempt = now + finishes[position].interval * Int64(1 << min(finishes[position].attempts, 4))
+            let backoff = Int64(1 << min(finishes[position].attempts, 4))
+            finishes[position].nextAttempt = now + finishes[position].interval * backoff
             send(finishes[position].message, step: "finish")
         }
         // A message 3 never confirmed: the responder lost our handshake (or never had it); start again.
