@@ -32,6 +32,17 @@ struct SealedDatagramTamperingTests {
         return collector
     }
 
+    /// Calls `body` with every copy of `datagram` that has exactly one bit flipped.
+    static func forEachFlip(of datagram: [UInt8], _ body: (_ index: Int, _ bit: Int, _ tampered: [UInt8]) -> Void) {
+        for index in datagram.indices {
+            for bit in 0..<8 {
+                var tampered = datagram
+                tampered[index] ^= UInt8(1) << UInt8(bit)
+                body(index, bit, tampered)
+            }
+        }
+    }
+
     /// Alice's initiation, and the two channels after a full exchange (both hold keys).
     static func established() -> (alice: SecureChannel, bob: SecureChannel, aliceInitiation: [UInt8]) {
         var alice = channel("alice", run: 1)
@@ -56,17 +67,13 @@ struct SealedDatagramTamperingTests {
         try alice.submit("the secret is 42", now: Self.now)
         let sent = Self.drain(&alice).sent
         let data = try #require(sent.first { $0.first == 4 || $0.first == 5 })
-        for index in data.indices {
-            for bit in 0..<8 {
-                var tampered = data
-                tampered[index] ^= UInt8(1) << UInt8(bit)
-                var copy = bob
-                tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
-                let out = Self.drain(&copy)
-                #expect(out.shown.isEmpty, "byte \(index) bit \(bit)")
-                #expect(out.events.contains { if case .reject = $0 { true } else { false } }, "byte \(index) bit \(bit)")
-                #expect(copy.statistics.messagesDelivered == 0)
-            }
+        Self.forEachFlip(of: data) { index, bit, tampered in
+            var copy = bob
+            tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
+            let out = Self.drain(&copy)
+            #expect(out.shown.isEmpty, "byte \(index) bit \(bit)")
+            #expect(out.events.contains { if case .reject = $0 { true } else { false } }, "byte \(index) bit \(bit)")
+            #expect(copy.statistics.messagesDelivered == 0)
         }
         data.withUnsafeBytes { bob.receive($0, now: Self.now) }
         #expect(Self.drain(&bob).shown == ["the secret is 42"])
@@ -85,28 +92,20 @@ struct SealedDatagramTamperingTests {
         _ = Self.drain(&bob)
         initiation.withUnsafeBytes { bob.receive($0, now: Self.now) }
         let response = try #require(Self.drain(&bob).sent.first { $0.first == 2 })
-        for index in response.indices {
-            for bit in 0..<8 {
-                var tampered = response
-                tampered[index] ^= UInt8(1) << UInt8(bit)
-                var copy = alice
-                tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
-                let out = Self.drain(&copy)
-                #expect(!out.events.contains { if case .secured = $0 { true } else { false } }, "response byte \(index)")
-                #expect(!out.sent.contains { $0.first == 3 }, "no finish for a tampered response, byte \(index)")
-            }
+        Self.forEachFlip(of: response) { index, bit, tampered in
+            var copy = alice
+            tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
+            let out = Self.drain(&copy)
+            #expect(!out.events.contains { if case .secured = $0 { true } else { false } }, "response byte \(index)")
+            #expect(!out.sent.contains { $0.first == 3 }, "no finish for a tampered response, byte \(index)")
         }
         response.withUnsafeBytes { alice.receive($0, now: Self.now) }
         let finish = try #require(Self.drain(&alice).sent.first { $0.first == 3 })
-        for index in finish.indices {
-            for bit in 0..<8 {
-                var tampered = finish
-                tampered[index] ^= UInt8(1) << UInt8(bit)
-                var copy = bob
-                tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
-                let out = Self.drain(&copy)
-                #expect(!out.events.contains { if case .secured = $0 { true } else { false } }, "finish byte \(index)")
-            }
+        Self.forEachFlip(of: finish) { index, bit, tampered in
+            var copy = bob
+            tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
+            let out = Self.drain(&copy)
+            #expect(!out.events.contains { if case .secured = $0 { true } else { false } }, "finish byte \(index)")
         }
         finish.withUnsafeBytes { bob.receive($0, now: Self.now) }
         #expect(Self.drain(&bob).events.contains { if case .secured = $0 { true } else { false } })
@@ -115,18 +114,14 @@ struct SealedDatagramTamperingTests {
     @Test("an initiation with any bit flipped is either answered as a new handshake or refused; never a crash")
     func initiation() {
         let (_, bob, initiation) = Self.established()
-        for index in initiation.indices {
-            for bit in 0..<8 {
-                var tampered = initiation
-                tampered[index] ^= UInt8(1) << UInt8(bit)
-                var copy = bob
-                tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
-                let out = Self.drain(&copy)
-                // Message 1 of XX is not authenticated: a changed `e` is simply another initiation, answered within
-                // the allowance; it can never complete without the initiator's private key.
-                #expect(out.shown.isEmpty)
-                #expect(!out.events.contains { if case .secured = $0 { true } else { false } })
-            }
+        Self.forEachFlip(of: initiation) { index, bit, tampered in
+            var copy = bob
+            tampered.withUnsafeBytes { copy.receive($0, now: Self.now) }
+            let out = Self.drain(&copy)
+            // Message 1 of XX is not authenticated: a changed `e` is simply another initiation, answered within
+            // the allowance; it can never complete without the initiator's private key.
+            #expect(out.shown.isEmpty)
+            #expect(!out.events.contains { if case .secured = $0 { true } else { false } })
         }
     }
 }
