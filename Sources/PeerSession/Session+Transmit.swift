@@ -205,16 +205,14 @@ extension Session {
     /// never longer than its readable form less the 35 bytes of version, kind, `from=` and `sid=` it leaves out,
     /// more than a secure channel adds around it (a 9-byte header and a 16-byte tag), so both fit.
     private func encodeWithSack(_ datagram: inout Datagram, limit: Int) -> [UInt8] {
-        var bytes = Wire.encode(datagram)
-        if !window.ranges.isEmpty {
-            let held = " held=".utf8.count + decimalDigits(UInt64(window.count))
-            datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - bytes.count - held)
-            if !datagram.sack.isEmpty {
-                datagram.held = UInt64(window.count)
-                bytes = Wire.encode(datagram)
-            }
-        }
-        return configuration.carriage.isSealed ? CompactWire.encode(datagram) : bytes
+        // Nothing held beyond the count (the usual case): no room to measure, one encoding.
+        guard !window.ranges.isEmpty else { return encode(datagram) }
+        let readable = Wire.encode(datagram)
+        let held = " held=".utf8.count + decimalDigits(UInt64(window.count))
+        datagram.sack = sackRanges(limit: limit, budget: Wire.maxDatagramBytes - readable.count - held)
+        if datagram.sack.isEmpty { return configuration.carriage.isSealed ? CompactWire.encode(datagram) : readable }
+        datagram.held = UInt64(window.count)
+        return encode(datagram)
     }
 
     /// The datagram's bytes in the session's carriage.
