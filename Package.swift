@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The package's targets mirror the system's layers; each depends only on the ones below it:
 //
-//   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerChannel → PeerSession → PeerWire
+//   peer (executable) → PeerCommandLine → Peer (runtime, logging) → PeerGroup → PeerChannel → PeerSession → PeerWire
 //                                                                                             → PeerCrypto
 //                                                                               → PeerHandshake → PeerCrypto
 //                                                                               → PeerIdentity → PeerCrypto
@@ -35,18 +35,21 @@ let package = Package(
         .target(name: "PeerChannel", dependencies: [
             "PeerSession", "PeerWire", "PeerCrypto", "PeerHandshake", "PeerIdentity",
         ]),
+        // Groups: a member's sessions with every other member, the roster, rooms and names (sans-I/O).
+        .target(name: "PeerGroup", dependencies: ["PeerChannel", "PeerSession", "PeerWire", "PeerIdentity"]),
         .target(name: "PeerTransport"),
         .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
         .target(name: "PeerSeed", dependencies: ["PeerSession", "PeerWire"]),
         .target(name: "Peer", dependencies: [
             "PeerWire", "PeerSession", "PeerTransport", "PeerSimulation", "PeerSeed", "PeerChannel", "PeerIdentity",
+            "PeerGroup", "PeerCrypto",
         ]),
         // Every module a target imports is listed, not only reached through Peer's re-exports: SwiftPM does not
         // always rebuild a target when a module it sees only through a re-export changes its layout.
         .target(name: "PeerCommandLine", dependencies: [
             "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed", "PeerIdentity",
-            "PeerChannel", "PeerCrypto",
+            "PeerChannel", "PeerCrypto", "PeerGroup",
         ]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.
@@ -68,8 +71,11 @@ let package = Package(
         ]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
         .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
+        .testTarget(name: "PeerGroupTests", dependencies: [
+            "PeerGroup", "PeerChannel", "PeerSession", "PeerWire", "PeerCrypto", "PeerIdentity", "PeerSimulation",
+        ]),
         .testTarget(name: "PeerTests", dependencies: [
-            "Peer", "PeerCommandLine", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
+            "Peer", "PeerCommandLine", "PeerGroup", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed",
             "PeerIdentity", "PeerChannel", "PeerCrypto",
         ]),
     ],

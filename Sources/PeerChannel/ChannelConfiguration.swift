@@ -15,6 +15,9 @@ public struct ChannelConfiguration: Sendable {
     public var expectedKey: Fingerprint?
     /// Whether this side starts handshakes (it has a destination); a side that only answers waits for one.
     public var initiates: Bool
+    /// The port we receive on, told to the other side in our initiation so that it knows where to answer (a
+    /// group member learns a joiner's address this way); 0 when nobody needs to be told (tests of two sides).
+    public var listenPort: UInt16
     /// Whether to hand out the keys of each completed handshake (`pollKeyLogEntry`) for a key log (`--keylog`).
     /// Off unless asked: whoever reads them can read and forge the conversation.
     public var exportsKeys: Bool
@@ -22,7 +25,8 @@ public struct ChannelConfiguration: Sendable {
     /// Collects the configuration.
     public init(session: SessionConfiguration, staticKey: [UInt8], preSharedKey: [UInt8]? = nil,
                 knownKeys: [String: [UInt8]] = [:], expectedKey: Fingerprint? = nil, initiates: Bool = true,
-                exportsKeys: Bool = false) {
+                exportsKeys: Bool = false, listenPort: UInt16 = 0) {
+        self.listenPort = listenPort
         self.session = session
         self.staticKey = staticKey
         self.preSharedKey = preSharedKey

@@ -12,13 +12,17 @@ extension SecureChannel {
             psk: configuration.preSharedKey)
         else { return }
         let withKey = configuration.preSharedKey != nil
-        // Zeros that pad the initiation to its fixed size (sealed with a psk, so even they authenticate).
-        let padding = SealedFraming.initiationBytes - 5 - 32 - (withKey ? 16 : 0)
-        guard let noise = try? handshake.writeMessage(payload: [UInt8](repeating: 0, count: padding)) else { return }
+        // Our listen port, then zeros that pad the initiation to its fixed size (sealed with a psk, so even they
+        // authenticate; without, the handshake hash covers them).
+        let port = [UInt8(configuration.listenPort >> 8), UInt8(configuration.listenPort & 0xFF)]
+        let padding = SealedFraming.initiationBytes - SealedFraming.initiationHeaderBytes - 32 - (withKey ? 16 : 0)
+        guard let noise = try? handshake.writeMessage(payload: port + [UInt8](repeating: 0, count: padding - 2))
+        else { return }
         let index = newIndex()
         var message: [UInt8] = [withKey ? SealedFraming.Kind.initiationWithPreSharedKey.rawValue
                                         : SealedFraming.Kind.initiation.rawValue]
         message.appendBigEndian(index)
+        message += port
         message += noise
         initiation = Initiation(handshake: handshake, index: index, message: message, attempts: 0,
                                 nextAttempt: now + tunables.initialRetransmissionTimeout, firstSent: now,
@@ -82,7 +86,12 @@ extension SecureChannel {
             psk: configuration.preSharedKey)
         else { return }
         do {
-            _ = try handshake.readMessage(Array(initiationBytes[5...]))
+            let payload = try handshake.readMessage(Array(initiationBytes[SealedFraming.initiationHeaderBytes...]))
+            // The port in the clear header is where we answer; the one the handshake hash covers must agree.
+            guard payload.prefix(2).elementsEqual(initiationBytes[5..<7]) else {
+                reject(.malformedPayload("initiation's listen port differs from its header's"), bytes: datagram.count)
+                return
+            }
         } catch {
             reject(.handshakeFailed(step: "initiation", reason: error.description, preSharedKey: withPreSharedKey),
                    bytes: datagram.count)
@@ -159,11 +168,11 @@ extension SecureChannel {
         UInt64(max(0, now.microseconds) / Self.cookieRotation.microseconds)
     }
 
-    /// BLAKE2s keyed with this run's secret over the time bucket and the initiation's type, index and `e`.
+    /// BLAKE2s keyed with this run's secret over the time bucket and the initiation's type, index, port and `e`.
     func makeCookie(for initiation: [UInt8], bucket: UInt64) -> [UInt8] {
         var message: [UInt8] = []
         message.appendBigEndian(bucket)
-        message += initiation.prefix(5 + 32)
+        message += initiation.prefix(SealedFraming.initiationHeaderBytes + 32)
         return Array(BLAKE2s.hash(message, key: cookieSecret).prefix(SealedFraming.cookieBytes))
     }
 

@@ -40,7 +40,7 @@ public struct SecureChannel: MessengerCore {
     static let responsesPerSecondBeforeCookies = 16
     static let cookieRotation = TimeSpan.seconds(120)
     /// An answered handshake whose third message has not come in this long is forgotten.
-    static let responseLifetime = TimeSpan.seconds(10)
+    public static let responseLifetime = TimeSpan.seconds(10)
 
     /// Our handshake in progress, as initiator: message 1 sent, waiting for message 2.
     struct Initiation {
@@ -229,6 +229,56 @@ public struct SecureChannel: MessengerCore {
             receiveTransport(datagram, toOurRun: kind == .transport, now: now)
         case .cookieReply: receiveCookieReply(datagram, now: now)
         }
+    }
+
+    // MARK: What a group endpoint asks
+
+    /// Whether `index` is one of ours (an initiation's, an answered handshake's or a key set's): a datagram naming
+    /// it belongs to this channel. Indexes are random per channel, so this demultiplexes an endpoint's datagrams.
+    public func owns(index: UInt32) -> Bool {
+        initiation?.index == index || responses.contains { $0.index == index }
+            || keys.contains { $0.localIndex == index } || finishes.contains { $0.index == index }
+    }
+
+    /// The other side's static public key, once a handshake with it completed.
+    public var remoteKey: [UInt8]? { peerKey }
+
+    /// The other side's name as its newest handshake gave it, once one completed.
+    public var remoteName: String? { keys.last?.peerName }
+
+    /// Whether a handshake completed: what arrives now is authenticated.
+    public var isSecured: Bool { !keys.isEmpty }
+
+    /// Pins `key` to `name` from now on, as a first contact would: a group learns members' keys from one another,
+    /// and a name taken in the group must be refused to any other key on every channel.
+    public mutating func pin(name: String, key: [UInt8]) { knownKeys[name] = key }
+
+    /// Whether a handshake of ours is waiting for its answer.
+    public var isInitiating: Bool { initiation != nil }
+
+    /// Starts a handshake now (a group member learned this member's address), unless one is in progress or keys
+    /// exist already.
+    public mutating func initiate(now: Instant) {
+        guard initiation == nil, keys.isEmpty else { return }
+        startInitiation(now: now)
+    }
+
+    /// Takes over the keys of `other`, a channel that completed a handshake with the same key at another
+    /// address (the member reached us through a relay or from a second address): what arrives sealed with them
+    /// now reaches this channel's session, which sees a new run as a restart, as it would here.
+    public mutating func adopt(keysOf other: SecureChannel, now: Instant) {
+        guard other.peerKey == peerKey || peerKey == nil, let key = other.peerKey else { return }
+        peerKey = key
+        for set in other.keys where !keys.contains(where: { $0.localIndex == set.localIndex }) {
+            keys.append(set)
+            if keys.count > Self.maxKeys {
+                let dropped = keys.removeFirst()
+                finishes.removeAll { $0.index == dropped.localIndex }
+            }
+        }
+        finishes += other.finishes.filter { finish in keys.contains { $0.localIndex == finish.index } }
+        if keys.contains(where: \.confirmed) { settle() }
+        flushWaiting(now: now)
     }
 
     // MARK: Shared helpers

@@ -37,14 +37,16 @@ public enum Command: Equatable {
 
 /// Everything `peer --source-port …` was given, checked.
 public struct ChatOptions: Equatable {
-    /// `--source-port`: where the send socket is bound.
+    /// `--source-port`: where the send socket is bound; 0 (the default) picks a free port.
     public var sourcePort: UInt16
     /// `--listen-port`: where this peer receives.
     public var listenPort: UInt16
-    /// `--dest-port`: the other peer's listen port.
+    /// `--dest-port`: the other peer's listen port; 0 when not given.
     public var destinationPort: UInt16
     /// `--dest-host`: the other peer's host, resolved when the chat starts.
     public var destinationHost = "127.0.0.1"
+    /// `--peer HOST:PORT`, in order: other members' listen addresses, resolved when the chat starts.
+    public var peers: [PeerSpec] = []
     /// `--name`: how the other side shows us.
     public var name = "peer"
     /// `--drop-rate`: probability of dropping each outgoing datagram.
@@ -78,10 +80,47 @@ public struct ChatOptions: Equatable {
     /// `--keylog FILE`: append each handshake's keys to FILE, for `peer decode`.
     public var keyLogFile: String?
 
+    /// Every member to dial: `--dest-port` (at `--dest-host`) first, then each `--peer`.
+    public var allPeers: [PeerSpec] {
+        (destinationPort == 0 ? [] : [PeerSpec(host: destinationHost, port: destinationPort)]) + peers
+    }
+
     /// The impairments the options ask for.
     public var impairments: Impairments {
         Impairments(drop: dropRate, duplicate: duplicateRate, reorder: reorderRate, delay: delay, jitter: jitter)
     }
+}
+
+/// A member's listen address as typed: `HOST:PORT`, `[IPv6]:PORT`.
+public struct PeerSpec: Equatable, Sendable, CustomStringConvertible {
+    /// A host name or numeric address (without brackets).
+    public var host: String
+    /// The port.
+    public var port: UInt16
+
+    /// Collects it.
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Reads `HOST:PORT` or `[HOST]:PORT`; nil when it is neither.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]") else { return nil }
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            return nil
+        }
+        guard !host.isEmpty, let port = UInt16(text[text.index(after: colon)...]), port != 0 else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    /// `HOST:PORT`, an IPv6 host in brackets.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }
 
 /// Options of `peer demo`.
@@ -213,6 +252,12 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
         case "--source-port": sourcePort = try reader.port(for: flag)
         case "--listen-port": listenPort = try reader.port(for: flag)
         case "--dest-port": destinationPort = try reader.port(for: flag)
+        case "--peer":
+            let value = try reader.value(for: flag)
+            guard let peer = PeerSpec(parsing: value) else {
+                throw UsageError("--peer needs HOST:PORT (an IPv6 host in brackets: [::1]:4000), not \(value)")
+            }
+            options.peers.append(peer)
         case "--dest-host":
             options.destinationHost = try reader.value(for: flag)
             if options.destinationHost.isEmpty { throw UsageError("--dest-host needs a host name or address") }
@@ -276,18 +321,22 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
             throw UsageError("unknown option \(flag)")
         }
     }
-    guard let sourcePort else { throw UsageError("missing --source-port") }
     guard let listenPort else { throw UsageError("missing --listen-port") }
-    guard let destinationPort else { throw UsageError("missing --dest-port") }
+    if options.wire == .seed, destinationPort == nil {
+        throw UsageError("missing --dest-port (--wire seed talks to one original client)")
+    }
+    if options.wire == .seed, !options.peers.isEmpty {
+        throw UsageError("--peer is for groups, which --wire seed cannot carry: use --dest-port")
+    }
     guard sourcePort != listenPort else {
-        throw UsageError("--source-port and --listen-port must differ (both are \(sourcePort))")
+        throw UsageError("--source-port and --listen-port must differ (both are \(listenPort))")
     }
     if options.keyLogFile != nil, options.wire == .seed {
         throw UsageError("--keylog has no keys to write with --wire seed, which sends in the clear")
     }
-    options.sourcePort = sourcePort
+    options.sourcePort = sourcePort ?? 0
     options.listenPort = listenPort
-    options.destinationPort = destinationPort
+    options.destinationPort = destinationPort ?? 0
     return .chat(options)
 }
 

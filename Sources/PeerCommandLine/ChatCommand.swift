@@ -11,11 +11,13 @@ import Synchronization
 /// `peer --source-port … --listen-port … --dest-port …`: one side of a chat, interactive or scripted.
 enum ChatCommand {
     static func run(_ options: ChatOptions) -> Int32 {
-        let destination: SocketAddress
-        do {
-            destination = try SocketAddress.resolve(host: options.destinationHost, port: options.destinationPort)
-        } catch {
-            return CommandLineTool.usageFailure(UsageError("--dest-host \(options.destinationHost): \(error)"))
+        var peers: [SocketAddress] = []
+        for peer in options.allPeers {
+            do {
+                peers.append(try SocketAddress.resolve(host: peer.host, port: peer.port))
+            } catch {
+                return CommandLineTool.usageFailure(UsageError("\(peer.host): \(error)"))
+            }
         }
         let logWriter: LineWriter
         do {
@@ -70,8 +72,9 @@ enum ChatCommand {
             })
         let signals = SignalHandlers { runtime.interrupt() }
         // The banner comes first, before the protocol thread can log anything.
-        screen.status("peer \(options.name): listening on port \(runtime.listenPort), sending from port "
-                      + "\(options.sourcePort) to \(destination)"
+        let whom = peers.isEmpty ? "waiting for others to join"
+            : "talking to " + peers.map(\.description).joined(separator: ", ")
+        screen.status("peer \(options.name): listening on port \(runtime.listenPort), \(whom)"
                       + (options.wire == .seed
                          ? ", speaking the original clients' format (--wire seed): in the clear, not encrypted or "
                            + "authenticated"
@@ -80,7 +83,7 @@ enum ChatCommand {
                       + (keyLog.map { ", appending this conversation's keys to \($0.path) (--keylog: whoever reads "
                                       + "that file can read and forge the conversation)" } ?? ""))
         do {
-            try runtime.start(destination: destination, output: output)
+            try runtime.start(peers: peers, output: output)
         } catch {
             terminal?.restore()
             return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
@@ -144,10 +147,10 @@ final class Screen: Sendable {
         self.logToTerminal = logToTerminal
     }
 
-    /// A delivered message: `NAME: text`, one line, with every control and bidirectional character shown as a
+    /// A delivered message: `NAME: text` (`#ROOM NAME: text`, `NAME (private): text`), one line, with every control and bidirectional character shown as a
     /// visible escape (`SafeText.visible`), so a message can neither break the line nor steer the terminal.
     func show(_ delivery: Delivery) {
-        let line = SafeText.visible("\(delivery.from): \(delivery.text)")
+        let line = SafeText.visible(delivery.line)
         if let terminal {
             terminal.printAbove(line)
         } else {
@@ -192,7 +195,7 @@ final class Screen: Sendable {
     /// Events a person should read even when nobody watches the log: whom we trust, and whom we refused.
     static func needsAPerson(_ event: Event) -> Bool {
         switch event {
-        case .pinned, .keyRefused: true
+        case .pinned, .keyRefused, .notice: true
         case .reject(let reason, _): reason.contains("--psk")
         default: false
         }
@@ -234,6 +237,7 @@ final class Screen: Sendable {
         case .reject(let reason, _) where reason.contains("--psk"):
             "-- a handshake failed: \(reason)"
         case .finish(.peer, _): "-- \(peer) has finished"
+        case .notice(let text, _): "-- " + text
         default: nil
         }
     }

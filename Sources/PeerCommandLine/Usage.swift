@@ -5,7 +5,8 @@ public enum Usage {
 
     /// The short form printed after a usage error, under the sentence that says what is wrong.
     public static let synopsis = """
-        usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME] [options]
+        usage: peer --listen-port L [--source-port S] --name NAME [--peer HOST:PORT]... [options]
+               peer --listen-port L [--source-port S] --dest-port N [--dest-host HOST] [--name NAME] [options]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--json]
                peer id [--name NAME] [--identity FILE]
@@ -17,7 +18,8 @@ public enum Usage {
 
     /// The usage text printed by `--help`.
     public static let text = """
-        usage: peer --source-port N --listen-port N --dest-port N [--dest-host HOST] [--name NAME]
+        usage: peer --listen-port L [--source-port S] --name NAME [--peer HOST:PORT]...
+                    [--dest-port N [--dest-host HOST]]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
                     [--wire peer|seed] [--identity FILE] [--expect-key FINGERPRINT] [--psk FILE]
@@ -31,12 +33,14 @@ public enum Usage {
                peer decode [--keylog FILE] [HEX ...]
                peer --help | --version
 
-        Chat over UDP with another peer, reliably: every message arrives exactly once and in order.
+        Chat over UDP with other peers, reliably: each one's messages arrive exactly once and in order.
 
-          --source-port N      port the send socket is bound to (1-65535)
           --listen-port N      port this peer receives on (1-65535)
-          --dest-port N        the other peer's listen port (1-65535)
-          --dest-host HOST     the other peer's host name or address (default 127.0.0.1; IPv4 or IPv6)
+          --source-port N      port the send socket is bound to (default: any free port)
+          --peer HOST:PORT     another member's listen address (repeatable; [::1]:4000 for IPv6). One is
+                               enough to join a running group; with none, wait for others to join
+          --dest-port N        the other peer's listen port: the same as --peer HOST:N
+          --dest-host HOST     the host for --dest-port (default 127.0.0.1; IPv4 or IPv6)
           --name NAME          your name as the other side sees it (default peer; no spaces, at most 32 bytes)
           --drop-rate P        simulate loss: drop each outgoing datagram with probability P, 0 <= P < 1
           --duplicate-rate P   simulate duplication: send each outgoing datagram twice with probability P
@@ -81,9 +85,15 @@ public enum Usage {
         kind, indexes and packet number, and for a sealed datagram whose keys a --keylog FILE holds (give
         --keylog once per file), its PEER/1 header line and body. Exit status 1 when one could not be read.
 
-        Type a line and press Enter to send it; Ctrl-D ends your side of the conversation.
-        Without a terminal on stdin, each input line is a message and stdout shows one line per
-        message received, as NAME: text. Exit status: 0 when everything sent was acknowledged,
+        Type a line and press Enter to send it; Ctrl-D (or /quit) ends your side of the conversation.
+        Lines starting with / are commands (//text sends the line /text):
+          /join ROOM (/create)  join ROOM, creating it, and talk there    /leave ROOM   leave it
+          /rooms (/groups)      rooms and their members                   /who [ROOM] (/users)  members
+          /msg NAME text (/private)  to NAME alone    /say ROOM text (/public)  to ROOM without switching
+          /nick NEW             change your name       /quit (/exit)  end your input     /help  the commands
+        Without a terminal on stdout, it shows one line per message received, and nothing else:
+        NAME: text in general, #ROOM NAME: text in another room, NAME (private): text for /msg;
+        notices (joins, leaves, command results) go to stderr as lines starting with "-- ". Exit status: 0 when everything sent was acknowledged,
         1 when not, 64 for a usage error, 69 when a port cannot be bound, 78 when an identity,
         known-peers or key file is refused or cannot be written (the message says why and how to fix it).
         """

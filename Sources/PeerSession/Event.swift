@@ -66,6 +66,9 @@ public enum Event: Sendable, Equatable {
     /// A handshake authenticated a key we refuse for `name` (`reason`: key-changed, not-expected-key,
     /// another-peer); nothing from it is shown or acknowledged.
     case keyRefused(name: String, fingerprint: String, reason: String)
+    /// Something a member of a group should be told, as a sentence (joins, leaves, nick changes, command results,
+    /// refusals): shown on stderr as `-- text`; `peer` is the member it is about, if any.
+    case notice(text: String, peer: String?)
     /// More `event`s (by name) came in `window` than the log shows one by one: `count` in all, `logged` of them
     /// shown above; `reasons` counts them by reason (`12 segment N is beyond the receive window; 3 other`).
     case repeated(event: String, count: Int, logged: Int, window: TimeSpan, reasons: String)
@@ -104,6 +107,7 @@ public enum Event: Sendable, Equatable {
         case .secured: "secured"
         case .pinned: "pinned"
         case .keyRefused: "key-refused"
+        case .notice: "notice"
         }
     }
 
@@ -117,7 +121,7 @@ public enum Event: Sendable, Equatable {
         case .deliver, .hold, .unproven: .message
         case .ping, .pong: .heartbeat
         case .resend, .duplicate, .mismatch, .drop, .reject, .abandon, .socketError, .note, .repeated: .repair
-        case .peerUp, .peerDown, .finish, .close, .challenge, .secured, .pinned, .keyRefused: .status
+        case .peerUp, .peerDown, .finish, .close, .challenge, .secured, .pinned, .keyRefused, .notice: .status
         case .handshake: .heartbeat
         case .impair(_, _, let effect, _): effect == "delay" ? .message : .repair
         }
@@ -225,6 +229,11 @@ public enum Event: Sendable, Equatable {
             return [("name", .text(name)), ("key", .text(fingerprint))]
         case .keyRefused(let name, let fingerprint, let reason):
             return [("name", .text(name)), ("key", .text(fingerprint)), ("reason", .text(reason))]
+        case .notice(let text, let peer):
+            var fields: [(String, LogValue)] = []
+            if let peer { fields.append(("peer", .text(peer))) }
+            fields.append(("text", .text(text)))
+            return fields
         case .repeated(let event, let count, let logged, let window, let reasons):
             var fields: [(String, LogValue)] = [
                 ("of", .text(event)), ("count", .integer(Int64(count))), ("logged", .integer(Int64(logged))),

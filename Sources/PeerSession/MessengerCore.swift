@@ -9,6 +9,11 @@ public protocol MessengerCore: Sendable {
     mutating func submit(_ text: String, now: Instant) throws(SubmitError)
     /// Takes a datagram from the destination host.
     mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant)
+    /// Takes a datagram that came from `source` (its sending socket's address, not necessarily a listen address).
+    mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: PeerAddress, now: Instant)
+    /// Whether a datagram from `source` is worth reading at all: a two-party core takes only its destination's
+    /// host (the runtime checks), a group core also hosts it has members on, and initiations from anywhere.
+    func admits(from source: PeerAddress, firstByte: UInt8) -> Bool?
     /// The user's input has ended.
     mutating func finishInput(now: Instant)
     /// Stop at once.
@@ -37,6 +42,14 @@ public protocol MessengerCore: Sendable {
 }
 
 extension MessengerCore {
+    /// A two-party core has one source: where a datagram came from changes nothing.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: PeerAddress, now: Instant) {
+        receive(bytes, now: now)
+    }
+
+    /// A two-party core leaves the check to the runtime (nil): only its destination host is read.
+    public func admits(from source: PeerAddress, firstByte: UInt8) -> Bool? { nil }
+
     /// A core that seals nothing has no keys to log.
     public mutating func pollKeyLogEntry() -> KeyLogEntry? { nil }
 }

@@ -59,14 +59,18 @@ public struct Transmit: Sendable {
     /// The receiver's run it is addressed to (its `to`), which a compact datagram does not carry itself: a secure
     /// channel says whether it is the run its keys were agreed with.
     public var to: SessionID?
+    /// Where it goes: a member's listen address, or nil for the one destination a two-party runtime was given.
+    public var destination: PeerAddress?
 
     /// Collects a datagram to send (a core other than `Session` builds its own).
-    public init(bytes: [UInt8], route: Route, kind: DatagramKind, sequence: UInt64?, to: SessionID? = nil) {
+    public init(bytes: [UInt8], route: Route, kind: DatagramKind, sequence: UInt64?, to: SessionID? = nil,
+                destination: PeerAddress? = nil) {
         self.bytes = bytes
         self.route = route
         self.kind = kind
         self.sequence = sequence
         self.to = to
+        self.destination = destination
     }
 
     /// Where a datagram leaves from.
@@ -86,12 +90,49 @@ public struct Delivery: Sendable, Equatable {
     public var text: String
     /// The sequence number of its last segment.
     public var sequence: UInt64
+    /// Where it was said: nil for the room everyone is in (and for a two-party conversation), else a room's name.
+    public var room: String?
+    /// Whether it was said to us alone (`/msg`).
+    public var isPrivate: Bool
 
     /// Collects a delivery.
-    public init(from: String, text: String, sequence: UInt64) {
+    public init(from: String, text: String, sequence: UInt64, room: String? = nil, isPrivate: Bool = false) {
         self.from = from
         self.text = text
         self.sequence = sequence
+        self.room = room
+        self.isPrivate = isPrivate
+    }
+
+    /// The line shown for it, before control characters are made visible: `alice: text` in the room everyone is
+    /// in, `#ops alice: text` in another room, `alice (private): text` for a private message.
+    public var line: String {
+        if isPrivate { return "\(from) (private): \(text)" }
+        if let room { return "#\(room) \(from): \(text)" }
+        return "\(from): \(text)"
+    }
+}
+
+/// A member's listen address as the protocol cores see it: numeric host text and a UDP port. Pure data (the
+/// runtime turns it into a socket address), so the cores stay free of I/O.
+public struct PeerAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    /// The numeric host, IPv4 dotted ("127.0.0.1") or IPv6 ("::1"), as the runtime spells received sources.
+    public var host: String
+    /// The UDP port.
+    public var port: UInt16
+
+    /// Collects an address.
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`, with an IPv6 host in brackets.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Orders by host, then port: a stable order for rosters and tests.
+    public static func < (lhs: PeerAddress, rhs: PeerAddress) -> Bool {
+        (lhs.host, lhs.port) < (rhs.host, rhs.port)
     }
 }
 

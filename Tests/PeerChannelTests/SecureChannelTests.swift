@@ -282,8 +282,13 @@ struct SecureChannelAttackTests {
         // Below the rate that asks for cookies (16 responses a second), but 9 per round trip: more than the 8
         // answered handshakes kept, so without a limit on how many wait, the genuine one would be pushed out.
         for step in 0..<150 {
+            // Well formed but for its key: the listen port in its header repeated in its payload, as a forger
+            // who read the format would send.
             var forged: [UInt8] = [1]
-            forged += (0..<63).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let port = (0..<2).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += port + (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += port + [UInt8](repeating: 0, count: 23)
             simulation.inject(forged, to: .a, at: .milliseconds(Int64(67 * step)))
         }
         simulation.restart(.b, at: .seconds(2))
@@ -327,8 +332,13 @@ struct SecureChannelAttackTests {
         var generator = SeededGenerator(seed: 5)
         var injectedBytes = 0
         for step in 0..<500 {
+            // Well formed but for its key: the listen port in its header repeated in its payload, as a forger
+            // who read the format would send.
             var forged: [UInt8] = [1]
-            forged += (0..<63).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let port = (0..<2).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += port + (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            forged += port + [UInt8](repeating: 0, count: 23)
             injectedBytes += forged.count
             simulation.inject(forged, to: .b, at: .milliseconds(Int64(100 + step)))
         }

@@ -25,6 +25,26 @@ struct ArgumentTests {
         #expect(command == .chat(expected))
     }
 
+    @Test("--peer is repeatable, --dest-port is the first peer, --source-port is optional")
+    func peers() throws {
+        let command = try parseCommandLine(["--listen-port", "4001", "--name", "carol", "--peer", "10.0.0.1:4000",
+                                            "--peer", "[::1]:4002", "--peer", "host.example:4003"])
+        guard case .chat(let options) = command else {
+            Issue.record("not a chat: \(command)")
+            return
+        }
+        #expect(options.sourcePort == 0)
+        #expect(options.allPeers == [PeerSpec(host: "10.0.0.1", port: 4000), PeerSpec(host: "::1", port: 4002),
+                                     PeerSpec(host: "host.example", port: 4003)])
+        let legacy = try parseCommandLine(["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002",
+                                           "--peer", "127.0.0.1:4005"])
+        guard case .chat(let both) = legacy else { return }
+        #expect(both.allPeers == [PeerSpec(host: "127.0.0.1", port: 4002), PeerSpec(host: "127.0.0.1", port: 4005)])
+        let alone = try parseCommandLine(["--listen-port", "4001"])
+        guard case .chat(let waiting) = alone else { return }
+        #expect(waiting.allPeers.isEmpty)
+    }
+
     @Test func demoHelpVersion() throws {
         #expect(try parseCommandLine(["demo", "--seed", "3"]) == .demo(DemoOptions(dropRate: 0.25, seed: 3)))
         #expect(try parseCommandLine(["--help"]) == .help)
@@ -42,6 +62,10 @@ struct ArgumentTests {
         (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "1", "--linger", "0"], "--linger"),
         (["--source-port", "4000", "--listen-port", "4001", "--dest-port"], "needs a value"),
         (["stray"], "unexpected argument stray"),
+        (["--listen-port", "4001", "--peer", "[::1]4000"], "--peer needs HOST:PORT"),
+        (["--listen-port", "4001", "--peer", "::1:4000"], "--peer needs HOST:PORT"),
+        (["--listen-port", "4001", "--peer", "host:0"], "--peer needs HOST:PORT"),
+        (["--listen-port", "4001", "--dest-port", "1", "--wire", "seed", "--peer", "h:2"], "--wire seed"),
         (["demo", "--drop-rate", "2"], "probability"),
     ])
     func refusals(arguments: [String], fragment: String) {

@@ -70,14 +70,16 @@ struct ExecutableTests {
     }
 
     @Test("bad arguments say what is wrong, print the usage and exit 64", arguments: [
-        (["--listen-port", "4001", "--dest-port", "4002"], "missing --source-port"),
+        (["--source-port", "4000", "--dest-port", "4002"], "missing --listen-port"),
+        (["--listen-port", "4001", "--peer", "4002"], "--peer needs HOST:PORT"),
+        (["--listen-port", "4001", "--wire", "seed"], "missing --dest-port"),
         (["--source-port", "70000", "--listen-port", "4001", "--dest-port", "4002"], "--source-port must be"),
         (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--drop-rate", "1"],
          "--drop-rate must be"),
         (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--frobnicate"],
          "unknown option --frobnicate"),
         (["--source-port", "4000", "--listen-port", "4001", "--dest-port", "4002", "--dest-host",
-          "no-such-host.invalid"], "--dest-host no-such-host.invalid"),
+          "no-such-host.invalid"], "no-such-host.invalid: cannot resolve"),
     ])
     func usageErrors(arguments: [String], message: String) throws {
         let result = try PeerProcess(arguments, input: "").finish()

@@ -1,5 +1,6 @@
 import Foundation
 import PeerChannel
+import PeerGroup
 import PeerSeed
 import PeerSession
 import PeerSimulation
@@ -18,10 +19,13 @@ public final class PeerRuntime: @unchecked Sendable {
     private let listenSocket: UDPSocket
     private var sendSocket: UDPSocket?
     private var destination = SocketAddress.loopback(port: 0)
-    /// The protocol core: `SecureChannel` (PEER/2), `Session` (PEER/1), or `SeedSession` for the original clients'
-    /// wire format.
+    /// Members' listen addresses as the group core names them, turned into socket addresses once each.
+    private var addresses: [PeerAddress: SocketAddress] = [:]
+    /// The protocol core: `GroupCore` (PEER/2: a secure channel with each member), `Session` (PEER/1), or
+    /// `SeedSession` for the original clients' wire format.
     private var session: any MessengerCore
     private let sessionID: SessionID
+    private let sessionConfiguration: SessionConfiguration
     private var output: RuntimeOutput?
     private var impairment: ImpairmentStage<Transmit>
     private var simulatedDrops = 0
@@ -60,24 +64,45 @@ public final class PeerRuntime: @unchecked Sendable {
         let sessionConfiguration = SessionConfiguration(
             name: configuration.name, sessionID: sessionID, linger: configuration.linger,
             tunables: configuration.tunables, entropy: UInt64.random(in: 0...UInt64.max, using: &entropy))
+        self.sessionConfiguration = sessionConfiguration
         switch configuration.wire {
         case .peer:
-            if let security = configuration.security {
-                session = SecureChannel(
-                    configuration: ChannelConfiguration(
-                        session: sessionConfiguration, staticKey: security.staticKey,
-                        preSharedKey: security.preSharedKey, knownKeys: security.knownKeys,
-                        expectedKey: security.expectedKey, exportsKeys: security.exportsKeys),
-                    now: Clocks.monotonic())
-            } else {
-                session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
-            }
+            // PEER/2's group core is made by `start`, which knows whom to dial.
+            session = Session(configuration: sessionConfiguration, now: Clocks.monotonic())
         case .seed:
             session = SeedSession(
                 configuration: SeedConfiguration(name: configuration.name, linger: configuration.linger),
                 now: Clocks.monotonic())
         }
         session.recordedCategories = configuration.loggedCategories
+    }
+
+    /// A group member (PEER/2) that dials `peers`, its channels built from our keys and pins.
+    private func makeGroup(security: RuntimeConfiguration.Security, peers: [SocketAddress]) -> GroupCore {
+        let channel = ChannelConfiguration(
+            session: sessionConfiguration, staticKey: security.staticKey, preSharedKey: security.preSharedKey,
+            knownKeys: security.knownKeys, expectedKey: security.expectedKey, exportsKeys: security.exportsKeys,
+            listenPort: listenPort)
+        var group = GroupCore(
+            configuration: GroupConfiguration(channel: channel, publicKey: security.publicKey,
+                                              peers: peers.map(Self.peerAddress)),
+            now: Clocks.monotonic())
+        group.recordedCategories = configuration.loggedCategories
+        return group
+    }
+
+    static func peerAddress(_ address: SocketAddress) -> PeerAddress {
+        PeerAddress(host: address.host, port: address.port)
+    }
+
+    /// Where a member's datagrams go: its listen address as a socket address (remembered once made).
+    private func socketAddress(for transmit: Transmit) -> SocketAddress? {
+        guard let target = transmit.destination else { return destination }
+        if let known = addresses[target] { return known }
+        guard let made = SocketAddress(numericHost: target.host, port: target.port) else { return nil }
+        if addresses.count > 4096 { addresses.removeAll() }
+        addresses[target] = made
+        return made
     }
 
     /// The port the listener receives on (useful when configured as 0).
@@ -89,10 +114,28 @@ public final class PeerRuntime: @unchecked Sendable {
     /// Binds the send socket to the source port and starts the protocol thread, talking to `destination`.
     /// - Throws: `SocketError` if the source port cannot be bound.
     public func start(destination: SocketAddress, output: RuntimeOutput) throws(SocketError) {
-        let socket = try UDPSocket.bound(family: destination.family, port: configuration.sourcePort)
+        try start(peers: [destination], output: output)
+    }
+
+    /// Binds the send socket to the source port and starts the protocol thread. PEER/2 dials every address in
+    /// `peers` (none: it waits for others to join); PEER/1 and `--wire seed` talk to the first alone.
+    /// - Throws: `SocketError` if the source port cannot be bound.
+    public func start(peers: [SocketAddress], output: RuntimeOutput) throws(SocketError) {
+        let socket: UDPSocket
+        if let security = configuration.security, configuration.wire == .peer {
+            // Members may be on IPv4 and IPv6 alike: one dual-stack socket reaches both.
+            do {
+                socket = try UDPSocket.bound(family: .ipv6, port: configuration.sourcePort, dualStack: true)
+            } catch .addressFamilyNotSupported {
+                socket = try UDPSocket.bound(family: .ipv4, port: configuration.sourcePort)
+            }
+            session = makeGroup(security: security, peers: peers)
+        } else {
+            socket = try UDPSocket.bound(family: peers.first?.family ?? .ipv4, port: configuration.sourcePort)
+        }
         try? socket.enableDeliveryFailureReports()
         sendSocket = socket
-        self.destination = destination
+        self.destination = peers.first ?? destination
         self.output = output
         let thread = Thread { [self] in run() }
         thread.name = "peer-protocol"
@@ -217,7 +260,16 @@ public final class PeerRuntime: @unchecked Sendable {
                 return
             }
             let now = Clocks.monotonic()
-            guard received.source.isSameHost(as: destination) else {
+            let source = Self.peerAddress(received.source)
+            let firstByte = received.count > 0 ? buffer[0] : 0
+            if let admitted = session.admits(from: source, firstByte: firstByte) {
+                guard admitted else {
+                    runtimeRejects += 1
+                    log(.reject(reason: "datagram from \(received.source), not from a member's host", bytes: received.count),
+                        reasonClass: "not from a member's host (from \(received.source.host))")
+                    continue
+                }
+            } else if !received.source.isSameHost(as: destination) {
                 runtimeRejects += 1
                 log(.reject(reason: "datagram from \(received.source), not the destination host \(destination.host)",
                             bytes: received.count),
@@ -230,7 +282,7 @@ public final class PeerRuntime: @unchecked Sendable {
                 continue
             }
             refusalLogged = false
-            session.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), now: now)
+            session.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), from: source, now: now)
             flush(now: now)
         }
     }
@@ -299,18 +351,23 @@ public final class PeerRuntime: @unchecked Sendable {
     }
 
     private func send(_ transmit: Transmit) {
+        guard let target = socketAddress(for: transmit) else {
+            log(.socketError("cannot send \(transmit.kind.rawValue) to \(transmit.destination?.description ?? "?"): "
+                             + "not an address"))
+            return
+        }
         do {
             switch transmit.route {
             case .sendSocket:
-                try sendSocket?.send(transmit.bytes, to: destination)
+                try sendSocket?.send(transmit.bytes, to: target)
             case .freshSocket:
                 // Replays leave from a socket of their own, as in the original design.
-                let fresh = try UDPSocket.bound(family: destination.family, port: 0)
+                let fresh = try UDPSocket.bound(family: target.family, port: 0)
                 defer { fresh.close() }
-                try fresh.send(transmit.bytes, to: destination)
+                try fresh.send(transmit.bytes, to: target)
             }
         } catch {
-            log(.socketError("sending \(transmit.kind.rawValue) to \(destination) failed: \(error)"))
+            log(.socketError("sending \(transmit.kind.rawValue) to \(target) failed: \(error)"))
         }
     }
 

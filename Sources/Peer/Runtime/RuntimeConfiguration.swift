@@ -1,5 +1,6 @@
 import PeerSession
 
+import PeerCrypto
 import PeerIdentity
 
 /// Which protocol a peer speaks on the wire.
@@ -41,6 +42,8 @@ public struct RuntimeConfiguration: Sendable {
     public struct Security: Sendable {
         /// Our static X25519 private key.
         public var staticKey: [UInt8]
+        /// Its public key: what the other members of a group know us by.
+        public var publicKey: [UInt8]
         /// `--psk`: the shared secret without which no handshake completes.
         public var preSharedKey: [UInt8]?
         /// The known-peers file's pins, name to public key, as at start.
@@ -51,9 +54,10 @@ public struct RuntimeConfiguration: Sendable {
         public var exportsKeys: Bool
 
         /// Collects the keys.
-        public init(staticKey: [UInt8], preSharedKey: [UInt8]? = nil, knownKeys: [String: [UInt8]] = [:],
+        public init(staticKey: [UInt8], publicKey: [UInt8]? = nil, preSharedKey: [UInt8]? = nil, knownKeys: [String: [UInt8]] = [:],
                     expectedKey: Fingerprint? = nil, exportsKeys: Bool = false) {
             self.staticKey = staticKey
+            self.publicKey = publicKey ?? X25519.publicKey(privateKey: staticKey)
             self.preSharedKey = preSharedKey
             self.knownKeys = knownKeys
             self.expectedKey = expectedKey

@@ -3,9 +3,8 @@ import PeerWire
 /// What one line of input means: a message, or one of the group commands (the original chatroom's words are
 /// accepted as aliases). A line starting with `/` is a command; `//text` is the message `/text`.
 ///
-/// Parsing only: it names the command and checks its arguments; carrying it out is the caller's. Groups are the
-/// issue after PEER/2; until the runtime carries them out, this parser is tested on its own.
-enum ChatInput: Equatable, Sendable {
+/// Parsing only: it names the command and checks its arguments; `GroupCore` carries it out.
+public enum ChatInput: Equatable, Sendable {
     /// A line to send as it is (to the current room).
     case message(String)
     /// `/join ROOM`, `/create ROOM`.
@@ -30,14 +29,14 @@ enum ChatInput: Equatable, Sendable {
     case invalid(String)
 
     /// The room every member is in, which cannot be left.
-    static let generalRoom = "general"
+    public static let generalRoom = "general"
 
     /// Whether `room` can be a room's name: 1 to 32 bytes of UTF-8 with no spaces, '=' or control characters (the
     /// same rules as a name).
-    static func isValidRoom(_ room: String) -> Bool { Wire.isValidName(room) }
+    public static func isValidRoom(_ room: String) -> Bool { Wire.isValidName(room) }
 
     /// What `line` means.
-    static func parse(_ line: String) -> ChatInput {
+    public static func parse(_ line: String) -> ChatInput {
         guard line.hasPrefix("/") else { return .message(line) }
         if line.hasPrefix("//") { return .message(String(line.dropFirst())) }
         let body = line.dropFirst()

@@ -1,4 +1,4 @@
-@testable import PeerCommandLine
+import PeerGroup
 import Testing
 
 /// Every command of the group contract, its aliases, its argument checks, and the `//` escape.

@@ -1,0 +1,375 @@
+import PeerChannel
+import PeerIdentity
+import PeerSession
+import PeerWire
+
+extension GroupCore {
+    // MARK: Members
+
+    /// A new member at `address` with a channel of its own; `dialed` members are connected to at once.
+    @discardableResult
+    mutating func addMember(at address: PeerAddress, dialed: Bool, expectedKey: [UInt8]?, now: Instant) -> Int {
+        var channelConfiguration = configuration.channel
+        membersCreated += 1
+        // Each session draws its own PING secrets: one member cannot answer a challenge meant for another.
+        channelConfiguration.session.entropy = configuration.channel.session.entropy
+            &+ membersCreated &* 0x9E37_79B9_7F4A_7C15
+        channelConfiguration.session.name = name
+        channelConfiguration.knownKeys = pins
+        channelConfiguration.initiates = dialed
+        if let expectedKey { channelConfiguration.expectedKey = Fingerprint(publicKey: expectedKey) }
+        var channel = SecureChannel(configuration: channelConfiguration, now: now)
+        channel.recordedCategories = categories.union([.status])
+        if inputEnded { channel.finishInput(now: now) }
+        members.append(Member(address: address, channel: channel, key: expectedKey, dialed: dialed, createdAt: now))
+        return members.count - 1
+    }
+
+    /// A member for an initiation from an address we do not know, or nil when the group is full. Strangers whose
+    /// handshake has not completed are bounded: past `maxStrangers`, the oldest is forgotten.
+    mutating func admitStranger(at address: PeerAddress, now: Instant) -> Int? {
+        guard !inputEnded else { return nil }
+        // Each stranger's first response costs three X25519 operations: a flood of initiations from many ports
+        // is refused past a few a second, whatever each channel's own cookies would allow.
+        if now - strangerSecondStarted >= .seconds(1) {
+            strangerSecondStarted = now
+            strangersThisSecond = 0
+        }
+        guard strangersThisSecond < Self.strangersPerSecond else { return nil }
+        strangersThisSecond += 1
+        let strangers = members.indices.filter { !members[$0].removed && !members[$0].isListed }
+        if strangers.count >= configuration.maxStrangers, let oldest = strangers.first { remove(oldest, now: now) }
+        guard members.filter({ !$0.removed }).count < configuration.maxMembers else { return nil }
+        // Removed members' entries are reused, so the table cannot grow without bound.
+        if let spent = members.firstIndex(where: { $0.removed && !$0.wasSecured }) { members.remove(at: spent) }
+        return addMember(at: address, dialed: false, expectedKey: nil, now: now)
+    }
+
+    /// Takes a member out of the roster; its session stops.
+    mutating func remove(_ position: Int, now: Instant) {
+        guard !members[position].removed else { return }
+        members[position].removed = true
+        if !members[position].isClosed { members[position].channel.interrupt(now: now) }
+        // Its channel's last words (a `close`) are not news: the roster says what happened.
+        while members[position].channel.pollEvent() != nil {}
+        while members[position].channel.pollDelivery() != nil {}
+    }
+
+    func isOnline(_ member: Member, now: Instant) -> Bool {
+        guard let heard = member.lastHeard, !member.isClosed else { return false }
+        let tunables = configuration.channel.session.tunables
+        return now - heard <= tunables.heartbeatInterval * tunables.silentIntervalsBeforeDown
+    }
+
+    func position(named name: String) -> Int? {
+        members.firstIndex { $0.isListed && $0.name == name }
+    }
+
+    // MARK: What sessions say
+
+    /// Takes every session's deliveries (lines to show, control messages to act on) into the group's queues,
+    /// until none has more: acting on one can make another say something.
+    mutating func settle(now: Instant) {
+        for _ in 0..<4 {
+            var moved = false
+            for position in members.indices where !members[position].removed {
+                while let event = members[position].channel.pollEvent() {
+                    observe(event, of: position)
+                    moved = true
+                }
+                while let delivery = members[position].channel.pollDelivery() {
+                    interpret(delivery, from: position, now: now)
+                    moved = true
+                }
+            }
+            if !moved { break }
+        }
+    }
+
+    /// Acts on a channel's event and passes it on when the log wants it.
+    mutating func observe(_ event: Event, of position: Int) {
+        // The event first, then what the group makes of it.
+        if categories.contains(event.category) || { if case .pinned = event { true } else { false } }() {
+            events.push(event)
+        }
+        switch event {
+        case .secured(let securedName, _, _):
+            welcome(position, as: securedName)
+        case .pinned(let pinnedName, _, let key):
+            share(pin: pinnedName, key: key)
+        case .finish(.peer, _):
+            members[position].finished = true
+            notice("\(members[position].name ?? "a member") has finished (end of input)", peer: members[position].name)
+        case .close:
+            if members[position].wasSecured, !members[position].removed {
+                members[position].removed = true
+                if inputEnded == false {
+                    notice("\(members[position].name ?? "a member") left", peer: members[position].name)
+                }
+            }
+        default: break
+        }
+    }
+
+    /// A handshake with a member completed (the first with it, or with a new run of it): check its name is its
+    /// own, tell it where we are and who else is here, and tell the others about it.
+    mutating func welcome(_ position: Int, as claimed: String) {
+        guard let key = members[position].channel.remoteKey else { return }
+        if let owner = pins[claimed], owner != key || claimed == name {
+            notice("refused \(claimed) (key \(Fingerprint(publicKey: key))): the name \(claimed) belongs to another "
+                   + "member", peer: claimed)
+            remove(position, now: clock)
+            return
+        }
+        if let twin = members.indices.first(where: {
+            $0 != position && !members[$0].removed && members[$0].wasSecured && members[$0].key == key
+        }) {
+            // The same member, whose handshake reached us at a second address (through a relay, or a restart
+            // behind a translated port): the member we have takes the new keys, and the newcomer goes.
+            members[twin].channel.adopt(keysOf: members[position].channel, now: clock)
+            members[twin].lastHeard = clock
+            remove(position, now: clock)
+            return
+        }
+        let firstTime = !members[position].wasSecured
+        members[position].wasSecured = true
+        members[position].key = key
+        if members[position].name == nil || firstTime { members[position].name = claimed }
+        share(pin: claimed, key: key)
+        if firstTime {
+            notice("\(claimed) joined (key \(Fingerprint(publicKey: key)), at \(members[position].address))",
+                   peer: claimed)
+        }
+        // Every new run of it starts from nothing: it hears our name and rooms again, and who else is here.
+        if name != configuration.channel.session.name || !rooms.isEmpty {
+            sendControl(.hello(name: name, rooms: rooms.sorted()), to: position)
+        }
+        for other in members.indices where other != position && members[other].isListed && members[other].wasSecured {
+            guard let otherKey = members[other].key, let otherName = members[other].name else { continue }
+            sendControl(.member(key: otherKey, address: members[other].address, name: otherName), to: position)
+            sendControl(.member(key: key, address: members[position].address, name: members[position].name ?? claimed),
+                        to: other)
+        }
+    }
+
+    /// Every channel refuses `pinName` to any key but `key` from now on.
+    mutating func share(pin pinName: String, key: [UInt8]) {
+        guard pins[pinName] == nil else { return }
+        pins[pinName] = key
+        for position in members.indices { members[position].channel.pin(name: pinName, key: key) }
+    }
+
+    /// A session delivered a message: a line to show, or a control message to act on.
+    mutating func interpret(_ delivery: Delivery, from position: Int, now: Instant) {
+        let sender = members[position].name ?? delivery.from
+        guard let envelope = GroupEnvelope(parsing: delivery.text) else {
+            notice("\(sender) sent a message this version cannot read; dropped", peer: sender)
+            return
+        }
+        switch envelope {
+        case .line(let room, let text):
+            guard room == ChatInput.generalRoom || rooms.contains(room) else {
+                notice("\(sender) sent a line to #\(room), which you are not in; not shown", peer: sender)
+                return
+            }
+            show(Delivery(from: sender, text: text, sequence: delivery.sequence,
+                          room: room == ChatInput.generalRoom ? nil : room))
+        case .privateLine(let text):
+            show(Delivery(from: sender, text: text, sequence: delivery.sequence, isPrivate: true))
+        case .control(let control):
+            act(on: control, from: position, now: now)
+        }
+    }
+
+    mutating func show(_ delivery: Delivery) {
+        linesShown += 1
+        deliveries.push(delivery)
+    }
+
+    /// A control message from a member (authenticated: it came out of its session).
+    mutating func act(on control: GroupControl, from position: Int, now: Instant) {
+        let sender = members[position].name ?? members[position].address.description
+        switch control {
+        case .hello(let newName, let memberRooms):
+            if newName != members[position].name { rename(position, to: newName) }
+            members[position].rooms = Set(memberRooms)
+        case .member(let key, let address, let memberName):
+            guard key != configuration.publicKey, !members.contains(where: { !$0.removed && $0.key == key }),
+                  !members.contains(where: { !$0.removed && $0.address == address })
+            else { return }
+            if let owner = pins[memberName], owner != key {
+                notice("\(sender) told us of \(memberName) with a key that is not \(memberName)'s; ignored",
+                       peer: sender)
+                return
+            }
+            guard !inputEnded, members.filter({ !$0.removed }).count < configuration.maxMembers else { return }
+            let added = addMember(at: address, dialed: true, expectedKey: key, now: now)
+            members[added].name = memberName
+            notice("\(sender) says \(memberName) is in the group, at \(address): connecting", peer: memberName)
+        case .join(let room):
+            members[position].rooms.insert(room)
+            if rooms.contains(room) { notice("\(sender) joined #\(room)", peer: sender) }
+        case .leave(let room):
+            members[position].rooms.remove(room)
+            if rooms.contains(room) { notice("\(sender) left #\(room)", peer: sender) }
+        case .nick(let newName):
+            rename(position, to: newName)
+        }
+    }
+
+    /// A member says it is called `newName` now: granted unless the name belongs to another key.
+    mutating func rename(_ position: Int, to newName: String) {
+        let old = members[position].name ?? members[position].address.description
+        guard let key = members[position].key else { return }
+        if let owner = pins[newName], owner != key {
+            notice("\(old) asked to be called \(newName), a name that belongs to another member; still \(old)",
+                   peer: old)
+            return
+        }
+        members[position].name = newName
+        if pins[newName] == nil {
+            share(pin: newName, key: key)
+            events.push(.pinned(name: newName, fingerprint: Fingerprint(publicKey: key).description, publicKey: key))
+        }
+        notice("\(old) is now known as \(newName)", peer: newName)
+    }
+
+    // MARK: What we say
+
+    /// A line to every member in `room`.
+    mutating func sendLine(_ text: String, to room: String, now: Instant) throws(SubmitError) {
+        let body = GroupEnvelope.line(room: room, text: text).text
+        guard body.utf8.count <= Session.maxMessageBytes else { throw .tooLong(bytes: text.utf8.count) }
+        let recipients = members.indices.filter {
+            members[$0].isListed && !members[$0].isClosed
+                && (room == ChatInput.generalRoom || members[$0].rooms.contains(room))
+        }
+        guard !recipients.isEmpty else {
+            notice(room == ChatInput.generalRoom ? "no one else is here yet: not sent"
+                                                 : "no one else is in #\(room) yet: not sent")
+            return
+        }
+        linesSent += 1
+        for position in recipients { submit(body, to: position, now: now) }
+    }
+
+    /// A line to one member, on its session alone.
+    mutating func sendPrivate(_ text: String, to recipient: String, now: Instant) throws(SubmitError) {
+        let body = GroupEnvelope.privateLine(text).text
+        guard body.utf8.count <= Session.maxMessageBytes else { throw .tooLong(bytes: text.utf8.count) }
+        guard let position = position(named: recipient), !members[position].isClosed else {
+            notice("no one called \(recipient) here (/who lists the members)")
+            return
+        }
+        linesSent += 1
+        submit(body, to: position, now: now)
+    }
+
+    mutating func sendControl(_ control: GroupControl, to position: Int) {
+        guard !members[position].isClosed else { return }
+        submit(GroupEnvelope.control(control).text, to: position, now: clock)
+    }
+
+    /// Hands a message to one member's session; a session that refuses it (its input ended) is said.
+    mutating func submit(_ body: String, to position: Int, now: Instant) {
+        do {
+            try members[position].channel.submit(body, now: now)
+        } catch {
+            notice("not sent to \(members[position].name ?? members[position].address.description): \(error)")
+        }
+    }
+
+    mutating func sendControlToAll(_ control: GroupControl) {
+        for position in members.indices where members[position].isListed { sendControl(control, to: position) }
+    }
+
+    mutating func join(_ room: String, now: Instant) {
+        currentRoom = room
+        guard room != ChatInput.generalRoom, !rooms.contains(room) else {
+            notice("now talking in #\(room)")
+            return
+        }
+        rooms.insert(room)
+        sendControlToAll(.join(room))
+        let others = members.filter { $0.isListed && $0.rooms.contains(room) }.compactMap(\.name).sorted()
+        notice("you joined #\(room)" + (others.isEmpty ? " (no one else is in it yet)"
+                                                       : " with \(others.joined(separator: ", "))")
+               + "; plain lines go there now")
+    }
+
+    mutating func leave(_ room: String, now: Instant) {
+        guard rooms.contains(room) else {
+            notice("you are not in #\(room)")
+            return
+        }
+        rooms.remove(room)
+        sendControlToAll(.leave(room))
+        if currentRoom == room { currentRoom = ChatInput.generalRoom }
+        notice("you left #\(room); plain lines go to #\(currentRoom)")
+    }
+
+    mutating func listRooms() {
+        var all: [String: [String]] = [ChatInput.generalRoom: [name]]
+        for room in rooms { all[room, default: []].append(name) }
+        for member in members where member.isListed {
+            let memberName = member.name ?? member.address.description
+            all[ChatInput.generalRoom, default: []].append(memberName)
+            for room in member.rooms { all[room, default: []].append(memberName) }
+        }
+        for room in all.keys.sorted() {
+            let marker = room == currentRoom ? " (current)" : ""
+            notice("#\(room)\(marker): \(all[room, default: []].sorted().joined(separator: ", "))")
+        }
+    }
+
+    mutating func listMembers(of room: String?, now: Instant) {
+        if let room, room != ChatInput.generalRoom, !rooms.contains(room),
+           !members.contains(where: { $0.isListed && $0.rooms.contains(room) }) {
+            notice("no one is in #\(room)")
+            return
+        }
+        notice("you: \(name), in #\(([ChatInput.generalRoom] + rooms.sorted()).joined(separator: " #"))")
+        for member in members where member.isListed {
+            if let room, room != ChatInput.generalRoom, !member.rooms.contains(room) { continue }
+            let memberName = member.name ?? member.address.description
+            let heard = member.lastHeard.map { "last heard \(Self.ago(now - $0)) ago" } ?? "never heard"
+            let status = member.finished ? "finished" : isOnline(member, now: now) ? "online" : "offline"
+            let memberRooms = member.rooms.isEmpty ? "" : ", in #" + member.rooms.sorted().joined(separator: " #")
+            notice("\(memberName): \(status), \(heard)\(memberRooms)", peer: member.name)
+        }
+    }
+
+    mutating func changeName(to newName: String, now: Instant) {
+        guard newName != name else {
+            notice("you are already \(name)")
+            return
+        }
+        if let owner = pins[newName], owner != configuration.publicKey {
+            notice("\(newName) belongs to another member; you are still \(name)")
+            return
+        }
+        let old = name
+        name = newName
+        pins[newName] = configuration.publicKey
+        sendControlToAll(.nick(newName))
+        notice("you are now known as \(newName) (were \(old))")
+    }
+
+    static func ago(_ span: TimeSpan) -> String {
+        let seconds = span.microseconds / 1_000_000
+        if seconds < 1 { return "\(max(0, span.microseconds / 1000)) ms" }
+        if seconds < 120 { return "\(seconds) s" }
+        return "\(seconds / 60) min"
+    }
+
+    // MARK: Notices and refusals
+
+    mutating func notice(_ text: String, peer: String? = nil) {
+        events.push(.notice(text: text, peer: peer))
+    }
+
+    mutating func reject(_ reason: String, bytes: Int) {
+        rejected += 1
+        if categories.contains(.repair) { events.push(.reject(reason: reason, bytes: bytes)) }
+    }
+}

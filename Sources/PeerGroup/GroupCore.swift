@@ -1,0 +1,363 @@
+import PeerChannel
+import PeerIdentity
+import PeerSession
+import PeerWire
+
+/// One member of a group, sans-I/O: a secure channel (a reliable, authenticated session) with every other member,
+/// reached at its listen address, and the group's roster, rooms and names above them. Driven by `CoreDriver` like
+/// any core; every datagram it hands out names its destination.
+///
+/// What it promises, beyond each channel's own promises:
+/// - A line goes only on the sessions of the members who should have it: a room's line to the members the roster
+///   says are in the room, a private line to its addressee alone. Each session keeps that member's lines in order,
+///   exactly once, through loss, duplication, reordering and restarts.
+/// - Whoever reaches one member learns the others from it (`member` control messages) and connects to each, so
+///   every member ends up with a session with every other (a full mesh).
+/// - A name belongs to one key in the group: a second member with a name taken, or a nick change to one, is
+///   refused with a notice, and the pins that make it so are shared by every channel.
+/// - A member that goes silent is shown offline and kept; it is removed when its session ends (it finished and
+///   all was delivered) or after `forgetAfter` of silence.
+/// - Nothing that did not authenticate changes the roster: control messages come only out of sessions.
+public struct GroupCore: MessengerCore {
+    let configuration: GroupConfiguration
+    var members: [Member] = []
+    var events = FIFO<Event>()
+    var deliveries = FIFO<Delivery>()
+    var keyLog = FIFO<KeyLogEntry>()
+    /// Where the next `pollTransmit` starts looking, so that no member's datagrams wait behind another's.
+    var nextToPoll = 0
+    var inputEnded = false
+    var interrupted = false
+    /// What we are called now (`/nick` changes it).
+    var name: String
+    /// The room plain lines go to.
+    var currentRoom = ChatInput.generalRoom
+    /// The rooms we are in besides `general`.
+    var rooms: Set<String> = []
+    /// Names and the keys they belong to, for the whole group: the known-peers file's pins, ours, and each
+    /// member's as it is learned. Every channel refuses a name to any other key.
+    var pins: [String: [UInt8]]
+    var linesSent = 0
+    var linesShown = 0
+    var rejected = 0
+    var saidAfterQuit = false
+    /// Strangers admitted in the current second, and when it began.
+    var strangersThisSecond = 0
+    var strangerSecondStarted = Instant.zero
+    /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
+    static let strangersPerSecond = 16
+    var membersCreated: UInt64 = 0
+    var categories: Set<EventCategory> = Set(EventCategory.allCases)
+    /// The time of the latest input: what a control message sent in reaction to an event is stamped with.
+    var clock: Instant
+
+    /// A member as we know it.
+    struct Member {
+        /// Where it receives.
+        var address: PeerAddress
+        var channel: SecureChannel
+        /// Its key: authenticated by its handshake, or told by another member (then its handshake must show it).
+        var key: [UInt8]?
+        /// Its name now: the handshake's, then what its `hello` and `nick` say.
+        var name: String?
+        /// Its rooms besides `general`, as its own control messages said.
+        var rooms: Set<String> = []
+        var lastHeard: Instant?
+        /// Whether we dialed it (`--peer`, or another member told us of it): a member we must not drop unheard.
+        var dialed: Bool
+        /// Whether a handshake with it ever completed.
+        var wasSecured = false
+        /// Its input ended (it sent its last line).
+        var finished = false
+        /// No longer in the roster: its session ended, it was refused, or it was forgotten.
+        var removed = false
+        let createdAt: Instant
+
+        var isClosed: Bool { if case .closed = channel.state { true } else { false } }
+        /// In the roster: heard from (or dialed), and not gone.
+        var isListed: Bool { !removed && (wasSecured || dialed) }
+    }
+
+    /// Starts a member and dials the configured peers.
+    public init(configuration: GroupConfiguration, now: Instant) {
+        self.configuration = configuration
+        clock = now
+        name = configuration.channel.session.name
+        pins = configuration.channel.knownKeys
+        pins[name] = configuration.publicKey
+        for address in configuration.peers where !members.contains(where: { $0.address == address }) {
+            addMember(at: address, dialed: true, expectedKey: nil, now: now)
+        }
+    }
+
+    // MARK: MessengerCore
+
+    /// Which categories of event to build. Every channel builds status events whatever the choice: the roster is
+    /// kept from them.
+    public var recordedCategories: Set<EventCategory> {
+        get { categories }
+        set {
+            categories = newValue
+            for position in members.indices { members[position].channel.recordedCategories = newValue.union([.status]) }
+        }
+    }
+
+    /// A typed line: a command (`/join`, `/msg`, …) is carried out; anything else goes to the current room.
+    /// - Throws: `SubmitError.tooLong` when the line cannot travel in one message.
+    public mutating func submit(_ text: String, now: Instant) throws(SubmitError) {
+        clock = max(clock, now)
+        guard !inputEnded else {
+            // Lines after `/quit` (piped input goes on): ignored, as the end of input promised, and said once.
+            if !saidAfterQuit {
+                saidAfterQuit = true
+                notice("input after /quit is ignored")
+            }
+            return
+        }
+        switch ChatInput.parse(text) {
+        case .message(let line): try sendLine(line, to: currentRoom, now: now)
+        case .say(let room, let line):
+            guard room == ChatInput.generalRoom || rooms.contains(room) else {
+                notice("you are not in #\(room): /join \(room) first")
+                return
+            }
+            try sendLine(line, to: room, now: now)
+        case .privateMessage(let to, let line): try sendPrivate(line, to: to, now: now)
+        case .join(let room): join(room, now: now)
+        case .leave(let room): leave(room, now: now)
+        case .rooms: listRooms()
+        case .who(let room): listMembers(of: room, now: now)
+        case .nick(let new): changeName(to: new, now: now)
+        case .quit: finishInput(now: now)
+        case .help: for line in Self.help { notice(line) }
+        case .invalid(let reason): notice(reason)
+        }
+        settle(now: now)
+    }
+
+    /// Input ended (end of file or `/quit`): every session sends what is left and then says so.
+    public mutating func finishInput(now: Instant) {
+        clock = max(clock, now)
+        guard !inputEnded else { return }
+        inputEnded = true
+        for position in members.indices {
+            if members[position].isListed {
+                members[position].channel.finishInput(now: now)
+            } else {
+                remove(position, now: now)
+            }
+        }
+        settle(now: now)
+    }
+
+    /// Stops every session at once.
+    public mutating func interrupt(now: Instant) {
+        clock = max(clock, now)
+        interrupted = true
+        for position in members.indices { members[position].channel.interrupt(now: now) }
+        settle(now: now)
+    }
+
+    /// A datagram from `source` (a sending socket): an initiation goes to the member at the address it names (a
+    /// stranger gets a member of its own, bounded); anything else to the member whose index it names.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: PeerAddress, now: Instant) {
+        clock = max(clock, now)
+        guard !interrupted else { return }
+        let position: Int
+        if let port = SealedFraming.initiationPort(bytes) {
+            guard port != 0 else {
+                reject("an initiation without a listen port, from \(source.host)", bytes: bytes.count)
+                return
+            }
+            let address = PeerAddress(host: source.host, port: port)
+            let awaited = members.indices.filter {
+                members[$0].dialed && members[$0].key == nil && !members[$0].removed && !members[$0].wasSecured
+                    && members[$0].address.host == address.host
+            }
+            if let known = members.firstIndex(where: { $0.address == address && !$0.removed }) {
+                position = known
+            } else if awaited.count == 1, let only = awaited.first {
+                // The one peer we dialed on that host and have not heard from yet, answering through a relay or
+                // from behind a translated port: its handshake goes to the member we made for it, as between two
+                // peers before groups.
+                position = only
+            } else if let added = admitStranger(at: address, now: now) {
+                position = added
+            } else {
+                reject("an initiation from \(source.host): the group is full (\(configuration.maxMembers)) or "
+                       + "strangers came faster than \(Self.strangersPerSecond) a second", bytes: bytes.count)
+                return
+            }
+        } else if let index = SealedFraming.receiverIndex(bytes) {
+            guard let owner = members.firstIndex(where: { !$0.removed && $0.channel.owns(index: index) }) else {
+                reject("a datagram for an index no member of ours has", bytes: bytes.count)
+                return
+            }
+            position = owner
+        } else {
+            let first = bytes.first.map { $0 == UInt8(ascii: "P") ? "PEER/1 (readable)" : "type \($0)" } ?? "empty"
+            reject("a datagram of \(first), not PEER/2", bytes: bytes.count)
+            return
+        }
+        let heardBefore = members[position].channel.statistics.datagramsReceived
+        let securedBefore = members[position].channel.isSecured
+        members[position].channel.receive(bytes, now: now)
+        if members[position].channel.statistics.datagramsReceived > heardBefore
+            || members[position].channel.isSecured != securedBefore {
+            members[position].lastHeard = now
+        }
+        settle(now: now)
+    }
+
+    /// As `receive(_:from:now:)` from nowhere in particular: a group needs the source, so this refuses.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer, now: Instant) {
+        reject("a datagram without its source address", bytes: bytes.count)
+    }
+
+    /// Initiations from anywhere (a joiner); anything else only from a host some member is on.
+    public func admits(from source: PeerAddress, firstByte: UInt8) -> Bool? {
+        if firstByte == SealedFraming.Kind.initiation.rawValue
+            || firstByte == SealedFraming.Kind.initiationWithPreSharedKey.rawValue { return true }
+        return members.contains { !$0.removed && $0.address.host == source.host }
+    }
+
+    /// Lets each session act on its deadlines, and forgets members silent past `forgetAfter`.
+    public mutating func handleTimeout(now: Instant) {
+        clock = max(clock, now)
+        for position in members.indices where !members[position].removed {
+            if let deadline = members[position].channel.nextTimeout(), deadline <= now {
+                members[position].channel.handleTimeout(now: now)
+            }
+            let member = members[position]
+            let silentSince = member.lastHeard ?? member.createdAt
+            if !member.isListed, now - member.createdAt > SecureChannel.responseLifetime {
+                remove(position, now: now)
+            } else if member.isListed, !inputEnded, now - silentSince > configuration.forgetAfter {
+                notice("\(member.name ?? member.address.description) forgotten: nothing heard for "
+                       + "\(configuration.forgetAfter)", peer: member.name)
+                remove(position, now: now)
+            }
+        }
+        settle(now: now)
+    }
+
+    /// The next datagram any session wants sent, taking each member's in turn, with its destination.
+    public mutating func pollTransmit(now: Instant) -> Transmit? {
+        clock = max(clock, now)
+        let count = members.count
+        guard count > 0 else { return nil }
+        for step in 0..<count {
+            let position = (nextToPoll + step) % count
+            guard !members[position].removed,
+                  var transmit = members[position].channel.pollTransmit(now: now) else { continue }
+            nextToPoll = (position + 1) % count
+            transmit.destination = members[position].address
+            return transmit
+        }
+        return nil
+    }
+
+    /// Lines to show, in the order their sessions delivered them.
+    public mutating func pollDelivery() -> Delivery? { deliveries.pop() }
+
+    /// The group's notices and every channel's events (a datagram's `send` comes just after it is polled).
+    public mutating func pollEvent() -> Event? {
+        if let event = events.pop() { return event }
+        for position in members.indices {
+            while let event = members[position].channel.pollEvent() {
+                observe(event, of: position)
+                if let queued = events.pop() { return queued }
+            }
+        }
+        return events.pop()
+    }
+
+    /// Keys of handshakes completed since the last call, from every channel.
+    public mutating func pollKeyLogEntry() -> KeyLogEntry? {
+        if let entry = keyLog.pop() { return entry }
+        for position in members.indices {
+            if let entry = members[position].channel.pollKeyLogEntry() { return entry }
+        }
+        return nil
+    }
+
+    /// The earliest deadline of any session.
+    public func nextTimeout() -> Instant? {
+        guard !interrupted else { return nil }
+        var deadline: Instant?
+        for member in members where !member.removed {
+            guard let candidate = member.channel.nextTimeout() else { continue }
+            deadline = min(deadline ?? candidate, candidate)
+        }
+        // Strangers are dropped when their handshake is stale, and silent members forgotten.
+        for member in members where !member.removed {
+            let candidate = member.isListed
+                ? (inputEnded ? nil : (member.lastHeard ?? member.createdAt) + configuration.forgetAfter)
+                : member.createdAt + SecureChannel.responseLifetime
+            if let candidate { deadline = min(deadline ?? candidate, candidate) }
+        }
+        return deadline
+    }
+
+    /// Over when input ended (or an interrupt came) and every member's session is over; everything was
+    /// acknowledged when every session said so.
+    public var state: SessionState {
+        let live = members.filter { !$0.removed }
+        guard inputEnded || interrupted, live.allSatisfy(\.isClosed) else { return .open }
+        var outcome = SessionOutcome(everythingAcknowledged: true, reason: interrupted ? .interrupted : .completed)
+        for member in members where member.isListed || member.removed && member.wasSecured {
+            guard case .closed(let closed) = member.channel.state else { continue }
+            if !closed.everythingAcknowledged { outcome.everythingAcknowledged = false }
+            if closed.reason != .completed, !interrupted { outcome.reason = closed.reason }
+        }
+        return .closed(outcome)
+    }
+
+    /// Every session's counters added up, with lines counted as the user sees them: `messagesSent` lines typed
+    /// (once, whatever the number of recipients), `messagesDelivered` lines shown.
+    public var statistics: SessionStatistics {
+        var total = SessionStatistics()
+        for member in members {
+            let each = member.channel.statistics
+            total.segmentsSent += each.segmentsSent
+            total.dataTransmissions += each.dataTransmissions
+            total.replays += each.replays
+            total.datagramsSent += each.datagramsSent
+            total.datagramsReceived += each.datagramsReceived
+            total.duplicates += each.duplicates
+            total.rejected += each.rejected
+            total.abandoned += each.abandoned
+            total.unproven += each.unproven
+            total.repliesWithheld += each.repliesWithheld
+            total.challenges += each.challenges
+            total.acknowledged += each.acknowledged
+            if total.smoothedRoundTrip == nil { total.smoothedRoundTrip = each.smoothedRoundTrip }
+        }
+        total.messagesSent = linesSent
+        total.messagesDelivered = linesShown
+        total.rejected += rejected
+        return total
+    }
+
+    /// Whether to hand over more input: while every live session has room.
+    public var acceptsInput: Bool {
+        !interrupted && !inputEnded
+            && members.allSatisfy { $0.removed || $0.isClosed || $0.channel.acceptsInput }
+    }
+
+    /// The members in the roster now, for tests and `/who`: name (or address until known), online or not.
+    public func roster(now: Instant) -> [(name: String, online: Bool, rooms: Set<String>)] {
+        members.filter(\.isListed).map { member in
+            (member.name ?? member.address.description, isOnline(member, now: now), member.rooms)
+        }
+    }
+
+    /// What we are called now.
+    public var currentName: String { name }
+
+    static let help = [
+        "commands: /join ROOM (or /create), /leave ROOM, /rooms (or /groups), /who [ROOM] (or /users),",
+        "  /msg NAME text (or /private), /say ROOM text (or /public), /nick NEW, /quit (or /exit), /help;",
+        "  a plain line goes to the current room; //text sends a line starting with /",
+    ]
+}
