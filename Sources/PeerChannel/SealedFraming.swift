@@ -76,6 +76,15 @@ public enum SealedFraming {
         return UInt16(bytes[5]) << 8 | UInt16(bytes[6])
     }
 
+    /// Whether an initiation without a psk repeats its header's port at the start of its clear payload (one with a
+    /// psk seals its payload: only the handshake can tell). False for anything that is not an initiation.
+    public static func initiationPortsAgree(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard initiationPort(bytes) != nil else { return false }
+        guard bytes[0] == Kind.initiation.rawValue else { return true }
+        let payload = initiationHeaderBytes + 32
+        return bytes[payload] == bytes[5] && bytes[payload + 1] == bytes[6]
+    }
+
     /// The receiver's index a datagram names (bytes 1–4 of every kind but an initiation), or nil.
     public static func receiverIndex(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
         guard bytes.count >= 5, let kind = Kind(rawValue: bytes[0]), kind != .initiation,

@@ -181,6 +181,11 @@ public struct GroupCore: MessengerCore {
                 // from behind a translated port: its handshake goes to the member we made for it, as between two
                 // peers before groups.
                 position = only
+            } else if !SealedFraming.initiationPortsAgree(bytes) {
+                // Cheap to see before any state: the copy of the port the handshake covers differs.
+                reject(ChannelError.malformedPayload("initiation's listen port differs from its header's").description,
+                       bytes: bytes.count)
+                return
             } else if let added = admitStranger(at: address, now: now) {
                 position = added
             } else {
@@ -190,13 +195,20 @@ public struct GroupCore: MessengerCore {
             }
         } else if let index = SealedFraming.receiverIndex(bytes) {
             guard let owner = members.firstIndex(where: { !$0.removed && $0.channel.owns(index: index) }) else {
-                reject("a datagram for an index no member of ours has", bytes: bytes.count)
+                reject(ChannelError.unknownIndex(kind: Self.kindName(bytes[0])).description, bytes: bytes.count)
                 return
             }
             position = owner
         } else {
-            let first = bytes.first.map { $0 == UInt8(ascii: "P") ? "PEER/1 (readable)" : "type \($0)" } ?? "empty"
-            reject("a datagram of \(first), not PEER/2", bytes: bytes.count)
+            // The same words a channel would use, so a log reads the same with one member or many.
+            let error: ChannelError = switch bytes.first {
+            case nil: .badLength(kind: "datagram", bytes: 0)
+            case UInt8(ascii: "P"): .olderProtocol
+            case let first? where SealedFraming.Kind(rawValue: first) != nil:
+                .badLength(kind: Self.kindName(first), bytes: bytes.count)
+            case let first?: .unknownKind(first)
+            }
+            reject(error.description, bytes: bytes.count)
             return
         }
         let heardBefore = members[position].channel.statistics.datagramsReceived
@@ -354,6 +366,17 @@ public struct GroupCore: MessengerCore {
 
     /// What we are called now.
     public var currentName: String { name }
+
+    /// How a channel names a datagram of kind `first` in its refusals.
+    static func kindName(_ first: UInt8) -> String {
+        switch SealedFraming.Kind(rawValue: first) {
+        case .initiation, .initiationWithPreSharedKey: "initiation"
+        case .response: "response"
+        case .finish: "finish"
+        case .cookieReply: "cookie reply"
+        case .transport, .transportToAnotherRun, nil: "sealed datagram"
+        }
+    }
 
     static let help = [
         "commands: /join ROOM (or /create), /leave ROOM, /rooms (or /groups), /who [ROOM] (or /users),",
