@@ -58,7 +58,8 @@ enum ChatCommand {
         let terminal = Terminal()
         let stdoutWriter = LineWriter(descriptor: STDOUT_FILENO)
         let screen = Screen(terminal: terminal, stdout: stdoutWriter, log: logWriter,
-                            logFormat: options.logFormat, logToTerminal: terminal != nil && options.logFile == nil)
+                            logFormat: options.logFormat, logToTerminal: terminal != nil && options.logFile == nil,
+                            membersNoticed: options.wire == .peer)
         let output = RuntimeOutput(
             deliver: { screen.show($0) }, log: { screen.log($0) },
             idle: { screen.flush() },
@@ -139,7 +140,13 @@ final class Screen: Sendable {
     private let logFormat: LogFormat
     private let logToTerminal: Bool
 
-    init(terminal: Terminal?, stdout: LineWriter, log: LineWriter, logFormat: LogFormat, logToTerminal: Bool) {
+    /// Whether the core says members' comings and goings itself (`notice` events naming the member, as a group
+    /// does): the sentences that assume one other side are then not made.
+    private let membersNoticed: Bool
+
+    init(terminal: Terminal?, stdout: LineWriter, log: LineWriter, logFormat: LogFormat, logToTerminal: Bool,
+         membersNoticed: Bool = false) {
+        self.membersNoticed = membersNoticed
         self.terminal = terminal
         self.stdout = stdout
         logWriter = log
@@ -162,6 +169,12 @@ final class Screen: Sendable {
     func log(_ record: LogRecord) {
         if case .peerUp(let name, _, _) = record.event { peerName.withLock { $0 = name } }
         var sentence = Self.sentence(for: record.event, peer: peerName.withLock { $0 })
+        if membersNoticed {
+            switch record.event {
+            case .peerUp, .peerDown, .finish(.peer, _): sentence = nil
+            default: break
+            }
+        }
         // A restart is challenged until it answers, every quarter of a second: say so once.
         if case .challenge(_, let claimed, _) = record.event {
             let repeated = lastChallenged.withLock { last in

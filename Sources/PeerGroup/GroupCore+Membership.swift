@@ -97,6 +97,14 @@ extension GroupCore {
             welcome(position, as: securedName)
         case .pinned(let pinnedName, _, let key):
             share(pin: pinnedName, key: key)
+        case .peerDown(let silentFor):
+            notice("\(members[position].name ?? "a member") is unreachable (nothing heard for \(silentFor))",
+                   peer: members[position].name)
+        case .peerUp(_, _, .answeredAgain(let silentFor)):
+            notice("\(members[position].name ?? "a member") is back (silent for \(silentFor))", peer: members[position].name)
+        case .peerUp(_, _, .restarted):
+            notice("\(members[position].name ?? "a member") restarted: sending again what it may have missed",
+                   peer: members[position].name)
         case .finish(.peer, _):
             members[position].finished = true
             notice("\(members[position].name ?? "a member") has finished (end of input)", peer: members[position].name)
