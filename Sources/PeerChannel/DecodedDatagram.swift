@@ -61,6 +61,8 @@ public struct DecodedDatagram: Sendable, Equatable {
     public var byteCount: Int
     /// The sender's index (handshake messages).
     public var senderIndex: UInt32?
+    /// An initiation's listen port: where its sender asks to be answered.
+    public var listenPort: UInt16?
     /// The receiver's index (a response, a finish, a sealed datagram).
     public var receiverIndex: UInt32?
     /// The packet number: the 32 bits on the wire, or the 64-bit nonce restored from them once opened.

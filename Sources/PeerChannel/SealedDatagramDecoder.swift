@@ -72,6 +72,7 @@ public struct SealedDatagramDecoder {
                 return decoded
             }
             decoded.senderIndex = sender
+            decoded.listenPort = SealedFraming.uint16(bytes, at: 5)
             name(&decoded)
             return decoded
         case .response:

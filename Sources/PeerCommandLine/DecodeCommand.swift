@@ -99,6 +99,7 @@ enum DecodeCommand {
         if case .initiation(let preSharedKey) = decoded.kind, preSharedKey { summary += " psk=yes" }
         if case .unknown(let first) = decoded.kind { summary += " first_byte=0x" + String(first, radix: 16) }
         if let index = decoded.senderIndex { summary += " sender_index=\(KeyLog.hex8(index))" }
+        if let port = decoded.listenPort { summary += " listen_port=\(port)" }
         if let index = decoded.receiverIndex { summary += " receiver_index=\(KeyLog.hex8(index))" }
         if let packet = decoded.packetNumber { summary += " packet=\(packet)" }
         if let sender = decoded.sender, let receiver = decoded.receiver { summary += " from=\(sender) to=\(receiver)" }
