@@ -97,6 +97,12 @@ extension GroupCore {
             welcome(position, as: securedName)
         case .pinned(let pinnedName, _, let key):
             share(pin: pinnedName, key: key)
+        case .peerDown:
+            // It may have restarted and be waiting to be dialed (a member started with no --peer dials no one):
+            // keep offering it a handshake until it answers, as its old keys reach nothing there.
+            if members[position].wasSecured, !members[position].removed, !members[position].isClosed {
+                members[position].channel.initiate(now: clock)
+            }
         case .finish(.peer, _):
             members[position].finished = true
             notice("\(members[position].name ?? "a member") has finished (end of input)", peer: members[position].name)

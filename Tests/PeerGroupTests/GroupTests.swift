@@ -261,6 +261,12 @@ struct GroupTests {
         Self.restart("dave", seed: seed)
     }
 
+    @Test("the member everyone dialed, restarted with no one to dial: the others reach its new run again",
+          arguments: UInt64(1)...3)
+    func restartOfTheMemberEveryoneDialed(seed: UInt64) {
+        Self.restart("alice", seed: seed)
+    }
+
     /// Four members (alice dialed by the others) type a line every 50 ms; `restarted` is killed just after its 40th
     /// line and started again 0.5 s later (dialing whom it dialed before); once every member knows every other
     /// again, its new run types 40 more. As between two peers (docs/RELIABILITY.md, restart): every other member
