@@ -234,6 +234,49 @@ struct GroupTests {
         #expect(!network.stalled)
     }
 
+    @Test("two halves go on apart, a member joins one of them, and after the heal the rosters merge",
+          arguments: UInt64(1)...3)
+    func halvesMergeAfterTheHeal(seed: UInt64) {
+        let network = Self.meshed(Self.names, seed: seed, loss: 0.1, jitter: .milliseconds(10))
+        let start = network.elapsed
+        // Lines go on past the heal (at 9 s), so that each sender also has lines for eve once it knows her.
+        var lines = Self.typeLines(network, count: 120, every: .milliseconds(100), from: start + .milliseconds(10))
+        network.addMember("eve", peers: ["alice"], startAt: start + .seconds(2))
+        network.partition(["alice", "bob", "eve"], at: start + .seconds(1), for: .seconds(8))
+        network.run(until: start + .seconds(4))
+        // Each half goes on: eve knows the members on her side, and of the others, who are offline.
+        #expect(Set(network.roster("eve").map { "\($0.name) \($0.online)" })
+                == ["alice true", "bob true", "carol false", "dave false"], "seed \(seed)")
+        #expect(!network.roster("carol").contains { $0.name == "eve" }, "seed \(seed)")
+        #expect(network.run(until: start + .seconds(20)) { $0.elapsed > start + .seconds(9) && $0.isFullMesh },
+                "seed \(seed): the rosters did not merge")
+        lines["eve"] = (1...20).map { "eve \($0)" }
+        for (index, line) in (lines["eve"] ?? []).enumerated() {
+            network.type(line, by: "eve", at: network.elapsed + .milliseconds(Int64(50 * index + 10)))
+        }
+        let end = max(network.elapsed, start + .seconds(12)) + .seconds(2)
+        for name in network.labels { network.endInput(name, at: end) }
+        #expect(network.run(until: end + .seconds(180)))
+        for receiver in network.labels {
+            for sender in network.labels where sender != receiver {
+                let expected = Self.shown(lines[sender] ?? [], by: sender)
+                let shown = Self.linesFrom(sender, in: network.log(receiver).shown)
+                if receiver == "eve" {
+                    // She joined mid-way: each sender's lines from when it knew her, to the last, in order, once.
+                    #expect(shown == Array(expected.suffix(shown.count)) && !shown.isEmpty,
+                            "seed \(seed): \(sender) at eve")
+                } else {
+                    #expect(shown == expected, "seed \(seed): \(sender) at \(receiver)")
+                }
+            }
+            let acknowledged = SessionOutcome(everythingAcknowledged: true, reason: .completed)
+            #expect(network.state(receiver) == .closed(acknowledged), "seed \(seed): \(receiver)")
+        }
+        #expect(!network.stalled)
+    }
+
+    // MARK: Loss
+
     // MARK: Loss
 
     @Test("30% loss, 4 members, 100 lines each: each sender's lines in order, once, everywhere; all acknowledged",
