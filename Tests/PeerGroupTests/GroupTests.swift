@@ -211,10 +211,11 @@ struct GroupTests {
 
     // MARK: A split and a heal
 
-    @Test("a member cut off for 5 s while lines flow both sides: after the heal, each line once, in order, everywhere",
+    @Test("a member cut off for 5 s (5% loss, duplication, reordering): after the heal, each line once, in order",
           arguments: UInt64(1)...10)
     func splitAndHeal(seed: UInt64) {
-        let network = Self.meshed(Self.names, seed: seed, loss: 0.05, jitter: .milliseconds(10))
+        let network = Self.meshed(Self.names, seed: seed, loss: 0.05, duplicate: 0.05, reorder: 0.05,
+                                  jitter: .milliseconds(10))
         let start = network.elapsed
         let lines = Self.typeLines(network, count: 80, every: .milliseconds(100), from: start + .milliseconds(10))
         network.partition(["dave"], at: start + .seconds(1), for: .seconds(5))
@@ -386,11 +387,12 @@ struct GroupTests {
     // MARK: Helpers
 
     /// A group of `names` where the first is dialed by every other, run until every member knows every other.
-    static func meshed(_ names: [String], seed: UInt64, loss: Double, jitter: TimeSpan = .zero,
+    static func meshed(_ names: [String], seed: UInt64, loss: Double, duplicate: Double = 0, reorder: Double = 0,
+                       jitter: TimeSpan = .zero,
                        categories: Set<EventCategory> = Set(EventCategory.allCases)) -> GroupNetwork {
-        let network = GroupNetwork(seed: seed, conditions: Impairments(drop: loss, delay: .milliseconds(20),
-                                                                       jitter: jitter),
-                                   categories: categories)
+        let conditions = Impairments(drop: loss, duplicate: duplicate, reorder: reorder, delay: .milliseconds(20),
+                                     jitter: jitter)
+        let network = GroupNetwork(seed: seed, conditions: conditions, categories: categories)
         for (index, name) in names.enumerated() {
             network.addMember(name, peers: index == 0 ? [] : [names[0]])
         }
