@@ -256,10 +256,11 @@ public struct SecureChannel: MessengerCore {
     /// Whether a handshake of ours is waiting for its answer.
     public var isInitiating: Bool { initiation != nil }
 
-    /// Starts a handshake now (a group member learned this member's address), unless one is in progress or keys
-    /// exist already.
+    /// Starts a handshake now, unless one is in progress, even when keys exist: a group member that went silent
+    /// may have restarted with no one to dial (it only answers), and only a handshake of ours reaches its new run.
+    /// If it was merely cut off, the handshake names the run we know, and the session carries on as before.
     public mutating func initiate(now: Instant) {
-        guard initiation == nil, keys.isEmpty else { return }
+        guard initiation == nil else { return }
         startInitiation(now: now)
     }
 

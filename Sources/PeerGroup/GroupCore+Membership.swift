@@ -100,6 +100,11 @@ extension GroupCore {
         case .peerDown(let silentFor):
             notice("\(members[position].name ?? "a member") is unreachable (nothing heard for \(silentFor))",
                    peer: members[position].name)
+            // It may have restarted and be waiting to be dialed (a member started with no --peer dials no one):
+            // keep offering it a handshake until it answers, as its old keys reach nothing there.
+            if members[position].wasSecured, !members[position].removed, !members[position].isClosed {
+                members[position].channel.initiate(now: clock)
+            }
         case .peerUp(_, _, .answeredAgain(let silentFor)):
             notice("\(members[position].name ?? "a member") is back (silent for \(silentFor))", peer: members[position].name)
         case .peerUp(_, _, .restarted):

@@ -16,7 +16,8 @@ import PeerWire
 /// - A name belongs to one key in the group: a second member with a name taken, or a nick change to one, is
 ///   refused with a notice, and the pins that make it so are shared by every channel.
 /// - A member that goes silent is shown offline and kept; it is removed when its session ends (it finished and
-///   all was delivered) or after `forgetAfter` of silence.
+///   all was delivered) or after `forgetAfter` of silence. Until then it is offered a new handshake each time it
+///   goes down, and again until it answers: it may have restarted with no one to dial.
 /// - Nothing that did not authenticate changes the roster: control messages come only out of sessions.
 public struct GroupCore: MessengerCore {
     let configuration: GroupConfiguration
