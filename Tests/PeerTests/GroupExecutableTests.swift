@@ -10,24 +10,34 @@ import Testing
 struct GroupExecutableTests {
     /// Starts one member per name: the first with no `--peer` (it waits), every other with `--peer` to the first
     /// only; `extra` is added to every member's arguments. Returns once every member has said every other joined.
+    /// If the group does not form, every member started is stopped before the test fails.
     private func startGroup(_ names: [String], extra: [String] = []) throws -> [LivePeer] {
         let ports = try freePorts(names.count)
         var members: [LivePeer] = []
+        func giveUp(_ problem: String) throws -> Never {
+            for member in members { member.stop() }
+            throw GroupNotFormed(problem: problem)
+        }
         for (index, name) in names.enumerated() {
             let dial = index == 0 ? [] : ["--peer", "127.0.0.1:\(ports[0])"]
             members.append(try LivePeer(name: name, ["--listen-port", "\(ports[index])"] + dial + extra))
-            if index == 0 {
-                // The others dial it at once: let it be listening first (its banner follows the bind).
-                try #require(members[0].waitUntil { _, errors in errors.contains { $0.contains("listening on port") } },
-                             "\(name) never said it was listening: \(members[0].stderrLines)")
+            // The others dial it at once: let it be listening first (its banner follows the bind).
+            if index == 0, !members[0].waitUntil({ _, errors in errors.contains { $0.contains("listening on port") } }) {
+                try giveUp("\(name) never said it was listening: \(members[0].stderrLines)")
             }
         }
         for member in members {
             let others = names.filter { $0 != member.name }
-            try #require(member.waitForJoined(others),
-                         "\(member.name) never said all of \(others) joined: \(member.stderrLines.suffix(30))")
+            if !member.waitForJoined(others) {
+                try giveUp("\(member.name) never said all of \(others) joined: \(member.stderrLines.suffix(30))")
+            }
         }
         return members
+    }
+
+    private struct GroupNotFormed: Error, CustomStringConvertible {
+        var problem: String
+        var description: String { "the group did not form: \(problem)" }
     }
 
     /// `shown` is exactly each sender's lines, formatted by `format`, each sender's in order, senders interleaved in

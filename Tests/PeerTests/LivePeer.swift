@@ -7,18 +7,14 @@ import Testing
 ///
 /// Each one has a state directory of its own (XDG_STATE_HOME), so members of one group share no identity or
 /// known-peers file whatever their names.
-final class LivePeer: @unchecked Sendable {
-    // Everything below `condition` is guarded by it; that lock is why the class can be @unchecked Sendable.
-    private let condition = NSCondition()
-    private var stdoutText = ""
-    private var stderrText = ""
-    private var streamsOpen = 2
-    private var exited = false
-
+final class LivePeer {
     let name: String
     private let process = Process()
     private let input = Pipe()
     private let stateDirectory: URL
+    /// What the reader threads collect. Kept apart from `self` so that a test that stops early (a failed
+    /// `#require`) still drops the `LivePeer`, whose `deinit` then stops the process.
+    private let transcript = Transcript()
 
     /// Starts `peer --name NAME` with `arguments` after it.
     init(name: String, _ arguments: [String]) throws {
@@ -37,47 +33,32 @@ final class LivePeer: @unchecked Sendable {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        process.terminationHandler = { [condition] _ in
-            condition.lock()
-            self.exited = true
-            condition.broadcast()
-            condition.unlock()
-        }
+        process.terminationHandler = { [transcript] _ in transcript.update { $0.exited = true } }
         try process.run()
-        read(output.fileHandleForReading, isStdout: true)
-        read(errors.fileHandleForReading, isStdout: false)
+        transcript.read(output.fileHandleForReading, into: \.stdout)
+        transcript.read(errors.fileHandleForReading, into: \.stderr)
     }
 
     deinit {
-        if process.isRunning { process.interrupt() }
+        stop()
+    }
+
+    /// Stops the process at once if it still runs (SIGINT: it prints its summary and exits), and removes its state
+    /// directory. For a test that gives up early: its members must not outlive it.
+    func stop() {
+        if process.isRunning {
+            process.interrupt()
+            try? input.fileHandleForWriting.close()
+            _ = transcript.wait(until: Date(timeIntervalSinceNow: 10)) { $0.exited ? true : nil }
+        }
         try? FileManager.default.removeItem(at: stateDirectory)
     }
 
-    private func read(_ handle: FileHandle, isStdout: Bool) {
-        let reader = Thread { [self] in
-            while true {
-                let chunk = handle.availableData
-                condition.lock()
-                if chunk.isEmpty {
-                    streamsOpen -= 1
-                } else if isStdout {
-                    stdoutText += String(decoding: chunk, as: UTF8.self)
-                } else {
-                    stderrText += String(decoding: chunk, as: UTF8.self)
-                }
-                condition.broadcast()
-                condition.unlock()
-                if chunk.isEmpty { return }
-            }
-        }
-        reader.start()
-    }
-
     /// What it has written to stdout so far, line by line (a line not yet ended is left out).
-    var stdoutLines: [String] { condition.withLock { Self.completeLines(stdoutText) } }
+    var stdoutLines: [String] { transcript.update { Self.completeLines($0.stdout) } }
 
     /// What it has written to stderr so far, line by line.
-    var stderrLines: [String] { condition.withLock { Self.completeLines(stderrText) } }
+    var stderrLines: [String] { transcript.update { Self.completeLines($0.stderr) } }
 
     private static func completeLines(_ text: String) -> [String] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -89,15 +70,10 @@ final class LivePeer: @unchecked Sendable {
     /// whether it holds.
     func waitUntil(timeout: TimeInterval = 60, _ holds: ([String], [String]) -> Bool) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if holds(Self.completeLines(stdoutText), Self.completeLines(stderrText)) { return true }
-            if exited && streamsOpen == 0 { return false }
-            if !condition.wait(until: deadline) {
-                return holds(Self.completeLines(stdoutText), Self.completeLines(stderrText))
-            }
-        }
+        return transcript.wait(until: deadline) { state in
+            if holds(Self.completeLines(state.stdout), Self.completeLines(state.stderr)) { return true }
+            return state.isOver ? false : nil
+        } ?? false
     }
 
     /// Waits until its stderr says `-- NAME joined` for each of `names`.
@@ -121,18 +97,15 @@ final class LivePeer: @unchecked Sendable {
     /// Waits for it to exit and for its output to be read to the end; after `timeout` it is killed and the
     /// result says so (status nil).
     func finish(timeout: TimeInterval = 120) -> Outcome {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        condition.lock()
-        while !(exited && streamsOpen == 0), condition.wait(until: deadline) {}
-        let done = exited && streamsOpen == 0
-        condition.unlock()
+        let done = transcript.wait(until: Date(timeIntervalSinceNow: timeout)) { $0.isOver ? true : nil } ?? false
         if !done {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        return condition.withLock {
+        try? FileManager.default.removeItem(at: stateDirectory)
+        return transcript.update { state in
             Outcome(name: name, status: done ? process.terminationStatus : nil,
-                    stdout: Self.completeLines(stdoutText), stderr: Self.completeLines(stderrText))
+                    stdout: Self.completeLines(state.stdout), stderr: Self.completeLines(state.stderr))
         }
     }
 
@@ -146,6 +119,60 @@ final class LivePeer: @unchecked Sendable {
         /// Why the exit status is not 0, for a failed expectation: the status and the end of its log.
         var exitReport: String {
             "\(name) exited \(status.map(String.init) ?? "(killed: no exit in time)"): \(stderr.suffix(20))"
+        }
+    }
+
+    /// A process's output as read so far, and whether it is over, behind one lock that waiters sleep on.
+    final class Transcript: @unchecked Sendable {
+        struct State {
+            var stdout = ""
+            var stderr = ""
+            var streamsOpen = 2
+            var exited = false
+            /// Exited, and both streams read to their end.
+            var isOver: Bool { exited && streamsOpen == 0 }
+        }
+
+        // `state` is guarded by `condition`; that lock is why the class can be @unchecked Sendable.
+        private let condition = NSCondition()
+        private var state = State()
+
+        /// Runs `body` on the state under the lock and wakes every waiter.
+        func update<Result>(_ body: (inout State) -> Result) -> Result {
+            condition.lock()
+            defer {
+                condition.broadcast()
+                condition.unlock()
+            }
+            return body(&state)
+        }
+
+        /// Waits until `decide` returns an answer (non-nil) or the deadline passes (nil).
+        func wait(until deadline: Date, _ decide: (State) -> Bool?) -> Bool? {
+            condition.lock()
+            defer { condition.unlock() }
+            while true {
+                if let answer = decide(state) { return answer }
+                guard condition.wait(until: deadline) else { return decide(state) }
+            }
+        }
+
+        /// Appends what `handle` yields to one of the streams, on a thread of its own, until end of file.
+        func read(_ handle: FileHandle, into stream: WritableKeyPath<State, String> & Sendable) {
+            let reader = Thread { [self] in
+                while true {
+                    let chunk = handle.availableData
+                    update { state in
+                        if chunk.isEmpty {
+                            state.streamsOpen -= 1
+                        } else {
+                            state[keyPath: stream] += String(decoding: chunk, as: UTF8.self)
+                        }
+                    }
+                    if chunk.isEmpty { return }
+                }
+            }
+            reader.start()
         }
     }
 }
