@@ -258,9 +258,10 @@ extension GroupCore {
                 && (room == ChatInput.generalRoom || members[$0].rooms.contains(room))
         }
         guard !recipients.isEmpty else {
+            // Not sent, and counted as such (`unsent=` in the summary, exit status 1): a line nobody can receive.
             notice(room == ChatInput.generalRoom ? "no one else is here yet: not sent"
                                                  : "no one else is in #\(room) yet: not sent")
-            return
+            throw .noRecipients(room: room)
         }
         linesSent += 1
         for position in recipients { submit(body, to: position, now: now) }

@@ -45,6 +45,8 @@ public struct GroupCore: MessengerCore {
     /// Strangers admitted in the current second, and when it began.
     var strangersThisSecond = 0
     var strangerSecondStarted = Instant.zero
+    /// A member another member introduced, whose handshake never completed in this long, is forgotten.
+    static let introductionLifetime = TimeSpan.seconds(60)
     /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
     static let strangersPerSecond = 16
     var membersCreated: UInt64 = 0
@@ -73,6 +75,9 @@ public struct GroupCore: MessengerCore {
         /// No longer in the roster: its session ended, it was refused, or it was forgotten.
         var removed = false
         let createdAt: Instant
+
+        /// Whether another member told us of it (we dial it expecting the key we were told).
+        var isIntroduced: Bool { dialed && key != nil }
 
         var isClosed: Bool { if case .closed = channel.state { true } else { false } }
         /// In the roster: heard from (or dialed), and not gone.
@@ -245,6 +250,11 @@ public struct GroupCore: MessengerCore {
             let silentSince = member.lastHeard ?? member.createdAt
             if !member.isListed, now - member.createdAt > SecureChannel.responseLifetime {
                 remove(position, now: now)
+            } else if member.isIntroduced, !member.wasSecured, now - member.createdAt > Self.introductionLifetime {
+                // An address another member gave us that never answered: stop knocking, so that a member cannot
+                // point the whole group's handshakes at someone else for long.
+                notice("\(member.name ?? "a member") never answered at \(member.address); forgotten", peer: member.name)
+                remove(position, now: now)
             } else if member.isListed, !inputEnded, now - silentSince > configuration.forgetAfter {
                 notice("\(member.name ?? member.address.description) forgotten: nothing heard for "
                        + "\(configuration.forgetAfter)", peer: member.name)
@@ -308,6 +318,10 @@ public struct GroupCore: MessengerCore {
                 ? (inputEnded ? nil : (member.lastHeard ?? member.createdAt) + configuration.forgetAfter)
                 : member.createdAt + SecureChannel.responseLifetime
             if let candidate { deadline = min(deadline ?? candidate, candidate) }
+            if member.isIntroduced, !member.wasSecured {
+                let giveUp = member.createdAt + Self.introductionLifetime
+                deadline = min(deadline ?? giveUp, giveUp)
+            }
         }
         return deadline
     }

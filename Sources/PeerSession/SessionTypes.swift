@@ -142,11 +142,14 @@ public enum SubmitError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(bytes: Int)
     /// Input already ended (`finishInput` was called).
     case inputFinished
+    /// No one else is where it would go (a group member alone, or alone in a room): nobody could receive it.
+    case noRecipients(room: String)
 
     public var description: String {
         switch self {
         case .tooLong(let bytes): "message of \(bytes) bytes is longer than the limit of \(Session.maxMessageBytes)"
         case .inputFinished: "input has already ended"
+        case .noRecipients(let room): "no one else is in #\(room) yet"
         }
     }
 }
