@@ -13,6 +13,17 @@ enum SeedWriter {
         save(channelSeeds(), as: "channel", in: directory)
         save(handshakeSeeds(), as: "handshake", in: directory)
         save(payloadSeeds(), as: "payload", in: directory)
+        save(groupSeeds(), as: "group", in: directory)
+    }
+
+    /// A member run (even first byte): a line typed, an initiation whose ports agree from a stranger, time passing,
+    /// a datagram naming an index; and envelope texts (odd first byte) of every form.
+    static func groupSeeds() -> [[UInt8]] {
+        let member: [UInt8] = [0, 1, 0, 2, 1, 2, 1, 0x13, 0x88] + [UInt8](repeating: 3, count: 40) + [0, 10, 2, 0, 0,
+                               2, 4, 1, 2, 3, 4, 0, 0, 0, 0] + [0, 200, 0, 250]
+        return [member] + ["hello", "\u{1}rops hi there", "\u{1}pprivate", "\u{1}g\u{1}starts with a mark",
+                           "\u{1}chello bob ops dev", "\u{1}cmember " + String(repeating: "ab", count: 32)
+                           + " 10.0.0.2 4002 carol", "\u{1}cjoin ops", "\u{1}cnick robert"].map { [1] + Array($0.utf8) }
     }
 
     /// The compact plaintexts of a conversation between two sealed-carriage sessions, with one datagram in four

@@ -22,6 +22,8 @@ enum FuzzTarget: String, CaseIterable {
     case handshake
     /// The handshake payload parser: `HandshakePayloadTarget`.
     case payload
+    /// A group member under hostile datagrams, and the group envelope's parser: `GroupTarget`.
+    case group
 
     func run(_ data: UnsafeRawBufferPointer) {
         switch self {
@@ -31,6 +33,7 @@ enum FuzzTarget: String, CaseIterable {
         case .channel: ChannelTarget.run(data)
         case .handshake: HandshakeTarget.run(data)
         case .payload: HandshakePayloadTarget.run(data)
+        case .group: GroupTarget.run(data)
         }
     }
 
