@@ -299,6 +299,12 @@ extension SecureChannel {
             record(.keyRefused(name: name, fingerprint: fingerprint, reason: "not-expected-key"))
             return false
         }
+        if name == session.configuration.name {
+            // Someone else using our name (two people both called `peer`, or a second bob joining bob's group):
+            // not an impersonation to warn about, a name one of us must change.
+            record(.keyRefused(name: name, fingerprint: fingerprint, reason: "our-name"))
+            return false
+        }
         if let pinned = knownKeys[name] {
             guard pinned == key else {
                 record(.keyRefused(name: name, fingerprint: fingerprint, reason: "key-changed"))

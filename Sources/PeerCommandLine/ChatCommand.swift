@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Peer
 import PeerChannel
+import PeerGroup
 import PeerIdentity
 import PeerSession
 import PeerTransport
@@ -90,15 +91,20 @@ enum ChatCommand {
             return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
         }
 
+        // `/quit` ends the input as end-of-file does: what follows it is not read (so not counted as unsent).
+        let groupCommands = options.wire == .peer
+        let quits: @Sendable (String) -> Bool = { line in groupCommands && ChatInput.parse(line) == .quit }
         let reader = Thread {
             if let terminal {
                 while let line = terminal.readLine() {
                     guard runtime.submit(line) else { return }
+                    if quits(line) { break }
                 }
-                terminal.endInput("-- end of input: waiting for everything to be acknowledged and for the other side")
+                terminal.endInput("-- end of input: waiting for everything to be acknowledged and for the others")
             } else {
                 while let line = readLine(strippingNewline: true) {
                     guard runtime.submit(line) else { return }
+                    if quits(line) { break }
                 }
             }
             runtime.finishInput()
@@ -243,6 +249,9 @@ final class Screen: Sendable {
         case .keyRefused(let name, let fingerprint, "key-changed"):
             "-- \(name)'s key changed (now \(fingerprint)) — if \(name) reinstalled, run `peer forget \(name)`; "
             + "otherwise someone is impersonating \(name). Nothing from it is shown."
+        case .keyRefused(let name, let fingerprint, "our-name"):
+            "-- refused a peer (key \(fingerprint)) that is also called \(name), your own name: names are unique in "
+            + "a group, so one of you must start again with another --name"
         case .keyRefused(let name, let fingerprint, "not-expected-key"):
             "-- refused \(name): its key \(fingerprint) is not the one given with --expect-key"
         case .keyRefused(let name, let fingerprint, _):

@@ -5,7 +5,7 @@ public enum Usage {
 
     /// The short form printed after a usage error, under the sentence that says what is wrong.
     public static let synopsis = """
-        usage: peer --listen-port L [--source-port S] --name NAME [--peer HOST:PORT]... [options]
+        usage: peer --listen-port L [--source-port S] [--name NAME] [--peer HOST:PORT]... [options]
                peer --listen-port L [--source-port S] --dest-port N [--dest-host HOST] [--name NAME] [options]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--json]
@@ -18,7 +18,7 @@ public enum Usage {
 
     /// The usage text printed by `--help`.
     public static let text = """
-        usage: peer --listen-port L [--source-port S] --name NAME [--peer HOST:PORT]...
+        usage: peer --listen-port L [--source-port S] [--name NAME] [--peer HOST:PORT]...
                     [--dest-port N [--dest-host HOST]]
                     [--drop-rate P] [--duplicate-rate P] [--reorder-rate P] [--delay-ms D[:JITTER]]
                     [--seed N] [--log FILE] [--log-format text|json] [--verbose] [--linger SECONDS]
@@ -79,7 +79,7 @@ public enum Usage {
           --identity FILE      this identity file instead
         peer keygen --psk prints a new pre-shared key; redirected to a file, it makes the file mode 0600 first.
         peer forget NAME removes NAME's pinned key from the known peers, for when NAME's key changed for a
-        good reason; exit status 1 when NAME was not there. The chat uses none of these yet.
+        good reason; exit status 1 when NAME was not there.
 
         peer decode reads captured datagrams, in hex, from its arguments or one a line from stdin: each one's
         kind, indexes and packet number, and for a sealed datagram whose keys a --keylog FILE holds (give
@@ -93,7 +93,9 @@ public enum Usage {
           /nick NEW             change your name       /quit (/exit)  end your input     /help  the commands
         Without a terminal on stdout, it shows one line per message received, and nothing else:
         NAME: text in general, #ROOM NAME: text in another room, NAME (private): text for /msg;
-        notices (joins, leaves, command results) go to stderr as lines starting with "-- ". Exit status: 0 when everything sent was acknowledged,
+        notices (joins, leaves, command results) go to stderr as lines starting with "-- ".
+        Names are unique in a group and belong to their keys; --expect-key accepts that one key
+        only (a closed conversation of two). Exit status: 0 when everything sent was acknowledged,
         1 when not, 64 for a usage error, 69 when a port cannot be bound, 78 when an identity,
         known-peers or key file is refused or cannot be written (the message says why and how to fix it).
         """

@@ -41,7 +41,11 @@ public enum ChatInput: Equatable, Sendable {
         if line.hasPrefix("//") { return .message(String(line.dropFirst())) }
         let body = line.dropFirst()
         let word = body.prefix { $0 != " " }
-        let rest = body.dropFirst(word.count).drop { $0 == " " }
+        var rest = body.dropFirst(word.count).drop { $0 == " " }
+        // `#ops` is how IRC spells a room: the `#` is the spelling, not the name.
+        if ["join", "create", "leave", "who", "users", "say", "public"].contains(word), rest.first == "#" {
+            rest = rest.dropFirst()
+        }
         switch word {
         case "join", "create":
             return room(String(rest), command: String(word)) { .join(room: $0) }

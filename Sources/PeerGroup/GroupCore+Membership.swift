@@ -116,7 +116,8 @@ extension GroupCore {
         case .close:
             if members[position].wasSecured, !members[position].removed {
                 members[position].removed = true
-                if inputEnded == false {
+                // Our own interrupt closes every session: that is us leaving, not them.
+                if !inputEnded, !interrupted {
                     notice("\(members[position].name ?? "a member") left", peer: members[position].name)
                 }
             }
@@ -145,9 +146,16 @@ extension GroupCore {
             return
         }
         let firstTime = !members[position].wasSecured
+        let previousName = members[position].name
         members[position].wasSecured = true
         members[position].key = key
-        if members[position].name == nil || firstTime { members[position].name = claimed }
+        // A handshake completes once per run of the member: a new run starts from its --name and no rooms, and
+        // says in its `hello` if it has more.
+        members[position].name = claimed
+        members[position].rooms = []
+        if !firstTime, let previousName, previousName != claimed {
+            notice("\(previousName) came back as \(claimed)", peer: claimed)
+        }
         share(pin: claimed, key: key)
         if firstTime {
             notice("\(claimed) joined (key \(Fingerprint(publicKey: key)), at \(members[position].address))",

@@ -45,6 +45,8 @@ public struct GroupCore: MessengerCore {
     /// Strangers admitted in the current second, and when it began.
     var strangersThisSecond = 0
     var strangerSecondStarted = Instant.zero
+    /// A member we dial that has not answered in this long is said to be silent, once.
+    static let unansweredNotice = TimeSpan.seconds(5)
     /// A member another member introduced, whose handshake never completed in this long, is forgotten.
     static let introductionLifetime = TimeSpan.seconds(60)
     /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
@@ -76,6 +78,8 @@ public struct GroupCore: MessengerCore {
         var removed = false
         let createdAt: Instant
 
+        /// Whether we said that it has not answered yet.
+        var unansweredSaid = false
         /// Whether another member told us of it (we dial it expecting the key we were told).
         var isIntroduced: Bool { dialed && key != nil }
 
@@ -200,7 +204,10 @@ public struct GroupCore: MessengerCore {
                 return
             }
         } else if let index = SealedFraming.receiverIndex(bytes) {
-            guard let owner = members.firstIndex(where: { !$0.removed && $0.channel.owns(index: index) }) else {
+            // A member that left keeps its indexes: its session, over, lets a late datagram pass without a word,
+            // as a two-peer session did after its end.
+            guard let owner = members.firstIndex(where: { !$0.removed && $0.channel.owns(index: index) })
+                ?? members.firstIndex(where: { $0.channel.owns(index: index) }) else {
                 reject(ChannelError.unknownIndex(kind: Self.kindName(bytes[0])).description, bytes: bytes.count)
                 return
             }
@@ -215,6 +222,10 @@ public struct GroupCore: MessengerCore {
             case let first?: .unknownKind(first)
             }
             reject(error.description, bytes: bytes.count)
+            return
+        }
+        guard !members[position].removed else {
+            members[position].channel.receive(bytes, now: now)
             return
         }
         let heardBefore = members[position].channel.statistics.datagramsReceived
@@ -236,7 +247,9 @@ public struct GroupCore: MessengerCore {
     public func admits(from source: PeerAddress, firstByte: UInt8) -> Bool? {
         if firstByte == SealedFraming.Kind.initiation.rawValue
             || firstByte == SealedFraming.Kind.initiationWithPreSharedKey.rawValue { return true }
-        return members.contains { !$0.removed && $0.address.host == source.host }
+        // Removed members count too: a late datagram of a session that ended (a goodbye repeated) is the
+        // channel's to refuse, in its own words.
+        return members.contains { $0.address.host == source.host }
     }
 
     /// Lets each session act on its deadlines, and forgets members silent past `forgetAfter`.
@@ -248,6 +261,15 @@ public struct GroupCore: MessengerCore {
             }
             let member = members[position]
             let silentSince = member.lastHeard ?? member.createdAt
+            if member.dialed, !member.wasSecured, !member.unansweredSaid,
+               now - member.createdAt >= Self.unansweredNotice {
+                // A member we dial that never answered: not running yet, unreachable, or refusing us (another
+                // --psk, or a key it does not expect) — it cannot say which, so we say what to check.
+                members[position].unansweredSaid = true
+                notice("no answer yet from \(member.name ?? member.address.description) at \(member.address): is it "
+                       + "running, and do you both use the same --psk (or none)? Your lines wait for it",
+                       peer: member.name)
+            }
             if !member.isListed, now - member.createdAt > SecureChannel.responseLifetime {
                 remove(position, now: now)
             } else if member.isIntroduced, !member.wasSecured, now - member.createdAt > Self.introductionLifetime {
@@ -321,6 +343,10 @@ public struct GroupCore: MessengerCore {
             if member.isIntroduced, !member.wasSecured {
                 let giveUp = member.createdAt + Self.introductionLifetime
                 deadline = min(deadline ?? giveUp, giveUp)
+            }
+            if member.dialed, !member.wasSecured, !member.unansweredSaid {
+                let say = member.createdAt + Self.unansweredNotice
+                deadline = min(deadline ?? say, say)
             }
         }
         return deadline

@@ -10,6 +10,8 @@ struct ChatInputTests {
         ("//", .message("/")),
         ("/join ops", .join(room: "ops")),
         ("/create ops", .join(room: "ops")),
+        ("/join #ops", .join(room: "ops")),
+        ("/say #ops hi", .say(room: "ops", text: "hi")),
         ("/join", .invalid("usage: /join ROOM")),
         ("/join two words", .invalid("two words cannot be a room: a room is 1 to 32 bytes with no spaces, '=' or control characters")),
         ("/leave ops", .leave(room: "ops")),

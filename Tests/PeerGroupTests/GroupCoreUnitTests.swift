@@ -40,6 +40,22 @@ struct GroupCoreUnitTests {
         #expect(dialing.statistics.messagesSent == 1)
     }
 
+    @Test("a member we dial that never answers is said once, with what to check")
+    func unanswered() {
+        var core = Self.core(peers: [PeerAddress(host: "127.0.0.1", port: 4001)])
+        var now = Instant.zero
+        var said: [String] = []
+        for _ in 0..<40 {
+            guard let deadline = core.nextTimeout() else { break }
+            now = max(now, deadline)
+            core.handleTimeout(now: now)
+            while core.pollTransmit(now: now) != nil {}
+            said += Self.drainEvents(&core).compactMap { if case .notice(let text, _) = $0 { text } else { nil } }
+        }
+        #expect(now > .zero + .seconds(5))
+        #expect(said.filter { $0.hasPrefix("no answer yet from 127.0.0.1:4001") }.count == 1, "\(said)")
+    }
+
     @Test("strangers' initiations: port copies that differ are refused before any state; the rest are bounded")
     func strangers() {
         var core = Self.core()

@@ -29,9 +29,10 @@ public final class PeerRuntime: @unchecked Sendable {
     private var output: RuntimeOutput?
     private var impairment: ImpairmentStage<Transmit>
     private var simulatedDrops = 0
-    /// Set once a refusal (ICMP port unreachable) is logged; cleared when the other side is heard from, so a
-    /// peer that is not running yet costs one log line, not one per datagram.
-    private var refusalLogged = false
+    /// Where a refusal (ICMP port unreachable) was logged: a peer that is not running yet costs one log line, not
+    /// one per datagram. Two peers: cleared when the other side is heard from. A group hears from other members
+    /// all the time, so it says each address's refusal once (its notices say when a member is back).
+    private var refusalsLogged: Set<String> = []
     /// Counts floods of rejects, duplicates and errors so they cost a line a second, not one each.
     private var repeats: EventAggregator
     /// Datagrams refused here, before the session saw them (wrong host, truncated): the summary counts them too.
@@ -238,6 +239,8 @@ public final class PeerRuntime: @unchecked Sendable {
         for line in lines {
             do {
                 try session.submit(line, now: now)
+            } catch .noRecipients {
+                linesNotSent += 1  // the core's notice said so already
             } catch {
                 linesNotSent += 1
                 log(.reject(reason: "not sent: \(error)", bytes: line.utf8.count))
@@ -262,7 +265,8 @@ public final class PeerRuntime: @unchecked Sendable {
             let now = Clocks.monotonic()
             let source = Self.peerAddress(received.source)
             let firstByte = received.count > 0 ? buffer[0] : 0
-            if let admitted = session.admits(from: source, firstByte: firstByte) {
+            let admitted = session.admits(from: source, firstByte: firstByte)
+            if let admitted {
                 guard admitted else {
                     runtimeRejects += 1
                     log(.reject(reason: "datagram from \(received.source), not from a member's host", bytes: received.count),
@@ -281,7 +285,7 @@ public final class PeerRuntime: @unchecked Sendable {
                 log(.reject(reason: "datagram larger than \(buffer.count) bytes", bytes: received.count))
                 continue
             }
-            refusalLogged = false
+            if admitted == nil { refusalsLogged.removeAll() }
             session.receive(UnsafeRawBufferPointer(rebasing: buffer[0..<received.count]), from: source, now: now)
             flush(now: now)
         }
@@ -292,8 +296,7 @@ public final class PeerRuntime: @unchecked Sendable {
         while let failure = try? sendSocket.takeDeliveryFailure() {
             let target = failure.destination.map { " to \($0)" } ?? ""
             if failure.error == .connectionRefused {
-                guard !refusalLogged else { continue }
-                refusalLogged = true
+                guard refusalsLogged.insert(target).inserted, refusalsLogged.count < 1024 else { continue }
                 log(.socketError("datagram\(target) refused: nothing is listening there (ICMP port unreachable); "
                                  + "will keep trying"))
             } else {
