@@ -15,6 +15,9 @@ public struct ChannelConfiguration: Sendable {
     public var expectedKey: Fingerprint?
     /// Whether this side starts handshakes (it has a destination); a side that only answers waits for one.
     public var initiates: Bool
+    /// Whether the other side may go by our own name. A group refuses it (names are unique); a conversation of
+    /// two, as before groups, allows it (two people who both kept the default name `peer`).
+    public var allowsOurName: Bool
     /// The port we receive on, told to the other side in our initiation so that it knows where to answer (a
     /// group member learns a joiner's address this way); 0 when nobody needs to be told (tests of two sides).
     public var listenPort: UInt16
@@ -25,8 +28,9 @@ public struct ChannelConfiguration: Sendable {
     /// Collects the configuration.
     public init(session: SessionConfiguration, staticKey: [UInt8], preSharedKey: [UInt8]? = nil,
                 knownKeys: [String: [UInt8]] = [:], expectedKey: Fingerprint? = nil, initiates: Bool = true,
-                exportsKeys: Bool = false, listenPort: UInt16 = 0) {
+                exportsKeys: Bool = false, listenPort: UInt16 = 0, allowsOurName: Bool = true) {
         self.listenPort = listenPort
+        self.allowsOurName = allowsOurName
         self.session = session
         self.staticKey = staticKey
         self.preSharedKey = preSharedKey

@@ -299,7 +299,7 @@ extension SecureChannel {
             record(.keyRefused(name: name, fingerprint: fingerprint, reason: "not-expected-key"))
             return false
         }
-        if name == session.configuration.name {
+        if name == session.configuration.name, !configuration.allowsOurName {
             // Someone else using our name (two people both called `peer`, or a second bob joining bob's group):
             // not an impersonation to warn about, a name one of us must change.
             record(.keyRefused(name: name, fingerprint: fingerprint, reason: "our-name"))

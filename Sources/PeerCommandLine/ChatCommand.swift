@@ -252,6 +252,9 @@ final class Screen: Sendable {
         case .keyRefused(let name, let fingerprint, "our-name"):
             "-- refused a peer (key \(fingerprint)) that is also called \(name), your own name: names are unique in "
             + "a group, so one of you must start again with another --name"
+        case .keyRefused(let name, let fingerprint, "name-taken"):
+            "-- refused a newcomer (key \(fingerprint)) calling itself \(name): \(name) is already in this group, so "
+            + "it must start again with another --name"
         case .keyRefused(let name, let fingerprint, "not-expected-key"):
             "-- refused \(name): its key \(fingerprint) is not the one given with --expect-key"
         case .keyRefused(let name, let fingerprint, _):

@@ -16,6 +16,12 @@ extension GroupCore {
             &+ membersCreated &* 0x9E37_79B9_7F4A_7C15
         channelConfiguration.session.name = name
         channelConfiguration.knownKeys = pins
+        channelConfiguration.allowsOurName = false
+        if dialed, expectedKey == nil, sharesOurName(at: address) {
+            // The one peer configured, as two peers were before groups: it may keep the default name we kept.
+            channelConfiguration.allowsOurName = true
+            channelConfiguration.knownKeys[name] = configuration.channel.knownKeys[name]
+        }
         channelConfiguration.initiates = dialed
         if let expectedKey { channelConfiguration.expectedKey = Fingerprint(publicKey: expectedKey) }
         var channel = SecureChannel(configuration: channelConfiguration, now: now)
@@ -55,6 +61,12 @@ extension GroupCore {
         while members[position].channel.pollDelivery() != nil {}
     }
 
+    /// Whether the member at `address` may share our name: it is the one peer given on the command line of a
+    /// conversation of two (nobody else ever joined), which is how two peers ran before groups.
+    func sharesOurName(at address: PeerAddress) -> Bool {
+        configuration.peers == [address] && !members.contains { $0.address != address && $0.wasSecured }
+    }
+
     func isOnline(_ member: Member, now: Instant) -> Bool {
         guard let heard = member.lastHeard, !member.isClosed else { return false }
         let tunables = configuration.channel.session.tunables
@@ -88,6 +100,12 @@ extension GroupCore {
 
     /// Acts on a channel's event and passes it on when the log wants it.
     mutating func observe(_ event: Event, of position: Int) {
+        var event = event
+        if case .keyRefused(let refused, let fingerprint, "key-changed") = event,
+           members.indices.contains(where: { $0 != position && members[$0].isListed && members[$0].name == refused }) {
+            // The name is a member's here and now: a newcomer who picked a taken name, not a key that changed.
+            event = .keyRefused(name: refused, fingerprint: fingerprint, reason: "name-taken")
+        }
         // The event first, then what the group makes of it.
         if categories.contains(event.category) || { if case .pinned = event { true } else { false } }() {
             events.push(event)
@@ -129,7 +147,9 @@ extension GroupCore {
     /// own, tell it where we are and who else is here, and tell the others about it.
     mutating func welcome(_ position: Int, as claimed: String) {
         guard let key = members[position].channel.remoteKey else { return }
-        if let owner = pins[claimed], owner != key || claimed == name {
+        if claimed == name, sharesOurName(at: members[position].address), members[position].dialed {
+            // Two peers with one name, as before groups: allowed while they are alone (`sharesOurName`).
+        } else if let owner = pins[claimed], owner != key || claimed == name {
             notice("refused \(claimed) (key \(Fingerprint(publicKey: key))): the name \(claimed) belongs to another "
                    + "member", peer: claimed)
             remove(position, now: clock)

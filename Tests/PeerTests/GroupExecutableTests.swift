@@ -147,4 +147,44 @@ struct GroupExecutableTests {
         #expect(summaries.contains { !$0.contains(" dropped=0 ") }, "\(summaries)")
         #expect(summaries.contains { !$0.contains(" replayed=0 ") }, "\(summaries)")
     }
+
+    @Test("names: two peers may share the default name, as before groups; a newcomer taking a member's name is refused")
+    func names() throws {
+        // Two peers that both kept `--name peer` (each with an identity of its own), dialing each other.
+        let ports = try freePorts(2)
+        let first = try LivePeer(name: "peer", ["--listen-port", "\(ports[0])", "--dest-port", "\(ports[1])"])
+        let second = try LivePeer(name: "peer", ["--listen-port", "\(ports[1])", "--dest-port", "\(ports[0])"])
+        try first.type(["from the first"])
+        try second.type(["from the second"])
+        first.closeInput()
+        second.closeInput()
+        let (one, two) = (first.finish(), second.finish())
+        #expect(one.status == 0, "\(one.exitReport)")
+        #expect(two.status == 0, "\(two.exitReport)")
+        #expect(one.stdout == ["peer: from the second"])
+        #expect(two.stdout == ["peer: from the first"])
+
+        // A group: a second bob, with a key of its own, joins through alice and is refused there in words that say
+        // the name is taken (not that bob's key changed); nothing it types is shown.
+        let members = try startGroup(["alice", "bob"])
+        let banner = try #require(members[0].stderrLines.first { $0.contains("listening on port ") })
+        let alicePort = try #require(banner.components(separatedBy: "listening on port ").last?
+            .prefix { $0.isNumber })
+        let impostor = try LivePeer(name: "bob", ["--listen-port", "\(try freePorts(1)[0])",
+                                                  "--peer", "127.0.0.1:\(alicePort)"])
+        let refused = members[0].waitUntil { _, errors in
+            errors.contains { $0.hasPrefix("-- refused a newcomer") && $0.contains("bob is already in this group") }
+        }
+        #expect(refused, "\(members[0].stderrLines.suffix(10))")
+        try impostor.type(["I am bob too"])
+        impostor.closeInput()
+        for member in members { member.closeInput() }
+        let results = members.map { $0.finish() }
+        _ = impostor.finish(timeout: 30)
+        for result in results {
+            #expect(result.status == 0, "\(result.exitReport)")
+            #expect(!result.stdout.contains { $0.contains("I am bob too") })
+            #expect(!result.stderr.contains { $0.contains("key changed") }, "\(result.stderr)")
+        }
+    }
 }
