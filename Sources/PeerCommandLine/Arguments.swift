@@ -255,6 +255,10 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
         case "--peer":
             let value = try reader.value(for: flag)
             guard let peer = PeerSpec(parsing: value) else {
+                let port = value.split(separator: ":").last.map(String.init) ?? ""
+                if let number = Int(port), !(1...65535).contains(number) {
+                    throw UsageError("--peer \(value): the port must be a number from 1 to 65535, not \(port)")
+                }
                 throw UsageError("--peer needs HOST:PORT (an IPv6 host in brackets: [::1]:4000), not \(value)")
             }
             options.peers.append(peer)

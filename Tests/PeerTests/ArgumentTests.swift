@@ -64,7 +64,8 @@ struct ArgumentTests {
         (["stray"], "unexpected argument stray"),
         (["--listen-port", "4001", "--peer", "[::1]4000"], "--peer needs HOST:PORT"),
         (["--listen-port", "4001", "--peer", "::1:4000"], "--peer needs HOST:PORT"),
-        (["--listen-port", "4001", "--peer", "host:0"], "--peer needs HOST:PORT"),
+        (["--listen-port", "4001", "--peer", "host:0"], "the port must be a number from 1 to 65535, not 0"),
+        (["--listen-port", "4001", "--peer", "127.0.0.1:99999"], "from 1 to 65535, not 99999"),
         (["--listen-port", "4001", "--dest-port", "1", "--wire", "seed", "--peer", "h:2"], "--wire seed"),
         (["demo", "--drop-rate", "2"], "probability"),
     ])
