@@ -7,7 +7,7 @@
 //                                                                               → PeerIdentity → PeerCrypto
 //                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
-//                                       → PeerSimulation → PeerSession
+//                                       → PeerSimulation → PeerGroup, PeerChannel, PeerSession, PeerCrypto
 //                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
 //   udp-blast (benchmark baseline) → PeerTransport
 //
@@ -38,7 +38,10 @@ let package = Package(
         // Groups: a member's sessions with every other member, the roster, rooms and names (sans-I/O).
         .target(name: "PeerGroup", dependencies: ["PeerChannel", "PeerSession", "PeerWire", "PeerIdentity"]),
         .target(name: "PeerTransport"),
-        .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
+        // Virtual-clock harnesses: two endpoints (`Simulation`) and a group of N members (`GroupSimulation`).
+        .target(name: "PeerSimulation", dependencies: [
+            "PeerSession", "PeerWire", "PeerGroup", "PeerChannel", "PeerCrypto",
+        ]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
         .target(name: "PeerSeed", dependencies: ["PeerSession", "PeerWire"]),
         .target(name: "Peer", dependencies: [

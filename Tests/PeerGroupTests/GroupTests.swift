@@ -4,7 +4,7 @@ import PeerSimulation
 import PeerWire
 import Testing
 
-/// Groups on the virtual clock (`GroupNetwork`): joining through one member, rooms, private lines, names, a split
+/// Groups on the virtual clock (`GroupSimulation`): joining through one member, rooms, private lines, names, a split
 /// and a heal, heavy loss, a restart. Every check reads what members showed, noticed and sent.
 struct GroupTests {
     static let names = ["alice", "bob", "carol", "dave"]
@@ -13,7 +13,7 @@ struct GroupTests {
 
     @Test("joining through one member: everyone ends up knowing everyone, and lines reach every other member once")
     func joinThroughOneMember() {
-        let network = GroupNetwork(seed: 1, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+        let network = GroupSimulation(seed: 1, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
         network.addMember("alice")
         for name in Self.names.dropFirst() { network.addMember(name, peers: ["alice"]) }
         #expect(network.run(until: .seconds(30)) { $0.isFullMesh })
@@ -40,13 +40,13 @@ struct GroupTests {
         var together: [TimeSpan] = []
         var lateJoiner: [TimeSpan] = []
         for seed in UInt64(1)...10 {
-            let network = GroupNetwork(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+            let network = GroupSimulation(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
             network.addMember("alice")
             for name in Self.names.dropFirst() { network.addMember(name, peers: ["alice"]) }
             #expect(network.run(until: .seconds(30)) { $0.isFullMesh })
             together.append(network.elapsed)
 
-            let late = GroupNetwork(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+            let late = GroupSimulation(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
             late.addMember("alice")
             late.addMember("bob", peers: ["alice"])
             late.addMember("carol", peers: ["alice"])
@@ -389,10 +389,10 @@ struct GroupTests {
     /// A group of `names` where the first is dialed by every other, run until every member knows every other.
     static func meshed(_ names: [String], seed: UInt64, loss: Double, duplicate: Double = 0, reorder: Double = 0,
                        jitter: TimeSpan = .zero,
-                       categories: Set<EventCategory> = Set(EventCategory.allCases)) -> GroupNetwork {
+                       categories: Set<EventCategory> = Set(EventCategory.allCases)) -> GroupSimulation {
         let conditions = Impairments(drop: loss, duplicate: duplicate, reorder: reorder, delay: .milliseconds(20),
                                      jitter: jitter)
-        let network = GroupNetwork(seed: seed, conditions: conditions, categories: categories)
+        let network = GroupSimulation(seed: seed, conditions: conditions, categories: categories)
         for (index, name) in names.enumerated() {
             network.addMember(name, peers: index == 0 ? [] : [names[0]])
         }
@@ -403,7 +403,7 @@ struct GroupTests {
 
     /// Each of `GroupTests.names` types `count` lines (`NAME k`), one every `every`, starting at `from`, senders
     /// a microsecond apart.
-    static func typeLines(_ network: GroupNetwork, count: Int, every: TimeSpan,
+    static func typeLines(_ network: GroupSimulation, count: Int, every: TimeSpan,
                           from start: TimeSpan) -> [String: [String]] {
         var lines: [String: [String]] = [:]
         for (offset, name) in names.enumerated() {
@@ -424,7 +424,7 @@ struct GroupTests {
     }
 
     /// Every member showed every other's lines exactly once, in the order typed, and nothing else.
-    static func expectEveryLineOnceInOrder(_ network: GroupNetwork, lines: [String: [String]],
+    static func expectEveryLineOnceInOrder(_ network: GroupSimulation, lines: [String: [String]],
                                            sourceLocation: SourceLocation = #_sourceLocation) {
         for receiver in network.labels {
             let shown = network.log(receiver).shownByAllRuns
@@ -441,7 +441,7 @@ struct GroupTests {
     }
 
     /// The segment numbers among `datagrams`: which messages (lines or control messages) they carried.
-    static func segments(_ datagrams: [GroupNetwork.SentDatagram]) -> Set<String> {
+    static func segments(_ datagrams: [GroupSimulation.SentDatagram]) -> Set<String> {
         Set(datagrams.compactMap { datagram in
             datagram.sequence.map { "\(datagram.destination ?? "?")#\(datagram.run):\($0)" }
         })
