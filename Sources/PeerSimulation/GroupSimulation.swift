@@ -369,7 +369,8 @@ public final class GroupSimulation {
     }
 
     /// Hands the core what was typed by now, as the runtime does: nothing while it refuses input, else up to
-    /// `CoreDriver.inputBatch` lines, each drained; then the end of input once nothing is left behind it.
+    /// `CoreDriver.inputBatch` lines, then the end of input once nothing is left behind it, and one drain after
+    /// them all, so that lines waiting together travel packed as they do for real.
     private func takeInput(_ position: Int) {
         guard members[position].core?.acceptsInput == true else { return }
         var taken = 0
@@ -380,13 +381,14 @@ public final class GroupSimulation {
             } catch {
                 members[position].log.notices.append((now, "harness: submit refused: \(error)"))
             }
-            drain(position)
         }
+        var finished = false
         if members[position].inputEnded, members[position].pendingInput.isEmpty, !members[position].finishRequested {
             members[position].finishRequested = true
             members[position].core?.finishInput(now: now)
-            drain(position)
+            finished = true
         }
+        if taken > 0 || finished { drain(position) }
     }
 
     /// Empties the core in the one driver order and puts what it sent on its links.
