@@ -194,24 +194,33 @@ enum GroupSimulateCommand {
         let value = figures(options, result)
         let trimmed = SimulateCommand.trimmed
         let floor = SimulateCommand.format(1 / (1 - options.loss), 3)
-        return """
-            peer simulate: \(options.workload.rawValue), \(options.messages) messages of 64 bytes from member 1 to \
-            \(result.peers - 1) others (\(result.peers) peers), \
-            \(trimmed(options.delayMilliseconds)) ms each way, \(trimmed(options.loss * 100))% loss\
-            \(options.reorder > 0 ? ", \(trimmed(options.reorder * 100))% reordered" : "")\
-            \(options.duplicate > 0 ? ", \(trimmed(options.duplicate * 100))% duplicated" : ""), \
-            seeds 1-\(options.seeds) pooled
-
-              every message exactly once, in order, at every member   \(result.exactlyOnceInOrder ? "yes" : "NO")
-              data transmissions per message per recipient          \(value["data_tx_per_msg_per_recipient"] ?? "")   (floor 1/(1-p) = \(floor))
-              data transmissions per message, all recipients        \(value["data_tx_per_msg"] ?? "")
-              datagrams per message, member 1 to the others         \(value["a_to_b"] ?? "")
-              datagrams per message, the others to member 1         \(value["b_to_a"] ?? "")
-              bytes per message, every member, every way            \(value["bytes_per_msg"] ?? "")   (UDP payloads, the join included)
-              latency p50 / p99 / max (ms), at every recipient      \(value["p50"] ?? "") / \(value["p99"] ?? "") / \(value["max"] ?? "")
-              all delivered after (virtual s from the first message) \(value["all_delivered_s"] ?? "")
-              every member knows every other after (s), mean / max  \(value["join_mean"] ?? "") / \(value["join_max"] ?? "")
-              heap per member (bytes), meshed / peak                \(value["memory_meshed"] ?? "") / \(value["memory_peak"] ?? "")
-            """
+        let rows: [(String, String)] = [
+            ("every message exactly once, in order, at every member", result.exactlyOnceInOrder ? "yes" : "NO"),
+            ("data transmissions per message per recipient",
+             "\(value["data_tx_per_msg_per_recipient"] ?? "")   (floor 1/(1-p) = \(floor))"),
+            ("data transmissions per message, all recipients", value["data_tx_per_msg"] ?? ""),
+            ("datagrams per message, member 1 to the others", value["a_to_b"] ?? ""),
+            ("datagrams per message, the others to member 1", value["b_to_a"] ?? ""),
+            ("bytes per message, every member, every way",
+             "\(value["bytes_per_msg"] ?? "")   (UDP payloads, the join included)"),
+            ("latency p50 / p99 / max (ms), at every recipient",
+             "\(value["p50"] ?? "") / \(value["p99"] ?? "") / \(value["max"] ?? "")"),
+            ("all delivered after (virtual s from the first message)", value["all_delivered_s"] ?? ""),
+            ("every member knows every other after (s), mean / max",
+             "\(value["join_mean"] ?? "") / \(value["join_max"] ?? "")"),
+            ("heap per member (bytes), meshed / peak",
+             "\(value["memory_meshed"] ?? "") / \(value["memory_peak"] ?? "")"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        let body = rows.map { label, figure in
+            "  " + label + String(repeating: " ", count: width - label.count + 3) + figure
+        }
+        let heading = "peer simulate: \(options.workload.rawValue), \(options.messages) messages of 64 bytes from "
+            + "member 1 to \(result.peers - 1) others (\(result.peers) peers), "
+            + "\(trimmed(options.delayMilliseconds)) ms each way, \(trimmed(options.loss * 100))% loss"
+            + (options.reorder > 0 ? ", \(trimmed(options.reorder * 100))% reordered" : "")
+            + (options.duplicate > 0 ? ", \(trimmed(options.duplicate * 100))% duplicated" : "")
+            + ", seeds 1-\(options.seeds) pooled"
+        return ([heading, ""] + body).joined(separator: "\n")
     }
 }
