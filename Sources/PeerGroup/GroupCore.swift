@@ -243,9 +243,9 @@ public struct GroupCore: MessengerCore {
             }
             let member = members[position]
             let silentSince = member.lastHeard ?? member.createdAt
-            if !member.isListed, now - member.createdAt > SecureChannel.responseLifetime {
+            if !member.isListed, now - member.createdAt >= SecureChannel.responseLifetime {
                 remove(position, now: now)
-            } else if member.isListed, !inputEnded, now - silentSince > configuration.forgetAfter {
+            } else if member.isListed, !inputEnded, now - silentSince >= configuration.forgetAfter {
                 notice("\(member.name ?? member.address.description) forgotten: nothing heard for "
                        + "\(configuration.forgetAfter)", peer: member.name)
                 remove(position, now: now)

@@ -65,6 +65,33 @@ struct GroupTests {
         #expect(lateJoiner.allSatisfy { $0 <= .milliseconds(1080) })
     }
 
+    // MARK: Deadlines
+
+    /// A deadline a core names must be one its `handleTimeout` acts on at that very instant: on the virtual clock
+    /// time does not move past a deadline that stays due, and the network stalls (for real, the runtime spins).
+    @Test("a stranger whose handshake never completes is dropped exactly at its deadline; the clock moves on")
+    func strangerDroppedAtItsDeadline() {
+        let network = GroupSimulation(seed: 1, conditions: Impairments(delay: .milliseconds(20)))
+        network.addMember("alice")
+        network.addMember("mallory", peers: ["alice"])
+        // alice's answers never arrive: mallory stays a stranger to her, dropped 10 s after its first initiation.
+        network.setLink(from: "alice", to: "mallory", Impairments(drop: 1))
+        network.run(until: .seconds(15))
+        #expect(!network.stalled, "stalled at \(network.elapsed)")
+        #expect(network.elapsed == .seconds(15))
+    }
+
+    @Test("a member silent for forgetAfter is forgotten exactly then; the clock moves on")
+    func silentMemberForgottenAtItsDeadline() {
+        let network = Self.meshed(["alice", "bob"], seed: 1, loss: 0)
+        let start = network.elapsed
+        network.partition(["bob"], at: start, for: .seconds(900))
+        network.run(until: start + .seconds(700))
+        #expect(!network.stalled, "stalled at \(network.elapsed)")
+        #expect(network.log("alice").notices(since: start).contains { $0.hasPrefix("bob forgotten") })
+        #expect(!network.roster("alice").contains { $0.name == "bob" })
+    }
+
     // MARK: Rooms
 
     @Test("a room's line reaches only its members, /leave stops it, and a line for a room we left is a notice")
