@@ -7,8 +7,9 @@
 //                                                                               → PeerIdentity → PeerCrypto
 //                                                                 → PeerSeed → PeerSession
 //                                                                 → PeerTransport
-//                                       → PeerSimulation → PeerSession
+//                                       → PeerSimulation → PeerGroup, PeerChannel, PeerSession, PeerCrypto
 //                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
+//                                       → CHeapUsage (C: glibc's mallinfo2, for simulate's memory per member)
 //   udp-blast (benchmark baseline) → PeerTransport
 //
 // PeerWire and PeerTransport know nothing of each other; PeerSession, PeerHandshake and PeerChannel do no I/O;
@@ -38,7 +39,12 @@ let package = Package(
         // Groups: a member's sessions with every other member, the roster, rooms and names (sans-I/O).
         .target(name: "PeerGroup", dependencies: ["PeerChannel", "PeerSession", "PeerWire", "PeerIdentity"]),
         .target(name: "PeerTransport"),
-        .target(name: "PeerSimulation", dependencies: ["PeerSession", "PeerWire"]),
+        // The bytes the process holds from malloc (mallinfo2, which Swift's Glibc module does not import).
+        .target(name: "CHeapUsage"),
+        // Virtual-clock harnesses: two endpoints (`Simulation`) and a group of N members (`GroupSimulation`).
+        .target(name: "PeerSimulation", dependencies: [
+            "PeerSession", "PeerWire", "PeerGroup", "PeerChannel", "PeerCrypto",
+        ]),
         // The original classroom clients' wire format, as a second core the runtime can drive (--wire seed).
         .target(name: "PeerSeed", dependencies: ["PeerSession", "PeerWire"]),
         .target(name: "Peer", dependencies: [
@@ -49,7 +55,7 @@ let package = Package(
         // always rebuild a target when a module it sees only through a re-export changes its layout.
         .target(name: "PeerCommandLine", dependencies: [
             "Peer", "PeerWire", "PeerSession", "PeerSimulation", "PeerTransport", "PeerSeed", "PeerIdentity",
-            "PeerChannel", "PeerCrypto", "PeerGroup",
+            "PeerChannel", "PeerCrypto", "PeerGroup", "CHeapUsage",
         ]),
         .executableTarget(name: "peer", dependencies: ["PeerCommandLine"]),
         // The benchmark's baseline: plain sendto/recvfrom between two processes, no protocol at all.

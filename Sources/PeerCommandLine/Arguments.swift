@@ -156,6 +156,9 @@ public struct SimulateOptions: Equatable {
     public var duplicate = 0.0
     /// `--json`: one JSON object instead of a table.
     public var json = false
+    /// `--peers N`: a group of N members (2...64) instead of the two-party run; nil (not given) is the two-party
+    /// run, its output unchanged.
+    public var peers: Int?
 }
 
 /// Options of `peer id`.
@@ -215,6 +218,7 @@ public func parseCommandLine(_ arguments: [String]) throws(UsageError) -> Comman
             case "--reorder", "--reorder-rate": options.reorder = try reader.probability(for: flag)
             case "--duplicate", "--duplicate-rate": options.duplicate = try reader.probability(for: flag)
             case "--json": options.json = true
+            case "--peers": options.peers = try reader.count(for: flag, in: 2...64)
             case "--help", "-h": return .help
             default: throw UsageError("unknown option \(flag) for peer simulate")
             }

@@ -22,6 +22,7 @@ enum SimulateCommand {
     }
 
     static func run(_ options: SimulateOptions) -> Int32 {
+        if options.peers != nil { return GroupSimulateCommand.run(options) }
         let result = simulate(options)
         print(options.json ? json(options, result) : table(options, result))
         return result.exactlyOnceInOrder ? 0 : 1

@@ -8,7 +8,8 @@ public enum Usage {
         usage: peer --listen-port L [--source-port S] [--name NAME] [--peer HOST:PORT]... [options]
                peer --listen-port L [--source-port S] --dest-port N [--dest-host HOST] [--name NAME] [options]
                peer demo [--drop-rate P] [--seed N]
-               peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--json]
+               peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K] [--peers N]
+                             [--json]
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
@@ -26,7 +27,7 @@ public enum Usage {
                     [--keylog FILE]
                peer demo [--drop-rate P] [--seed N]
                peer simulate [--workload chat|bulk] [--messages N] [--delay-ms D] [--loss P] [--seeds K]
-                             [--reorder P] [--duplicate P] [--json]
+                             [--reorder P] [--duplicate P] [--peers N] [--json]
                peer id [--name NAME] [--identity FILE]
                peer keygen --psk
                peer forget NAME [--name MYNAME]
@@ -71,6 +72,13 @@ public enum Usage {
           --reorder P          reordering each way (also --reorder-rate)
           --duplicate P        duplication each way (also --duplicate-rate)
           --seeds K            run seeds 1 to K and pool the results (default 10)
+          --peers N            a group of N members (2 to 64) instead of A and B: member 1 waits, the others dial
+                               it and learn the rest, all at time 0; once every member knows every other, member 1
+                               sends the messages to general (N-1 recipients each) over links that all have the
+                               delay and loss above. Adds: transmissions per message per recipient, the time
+                               until every member knew every other (join), and heap per member: glibc
+                               mallinfo2() uordblks + hblkhd after the mesh formed and at the run's peak, less
+                               what was held before the members were made, divided by N (the worst seed)
           --json               one JSON object instead of a table
 
         peer id prints the fingerprint of NAME's identity (an X25519 key pair), to compare aloud; it is created

@@ -7,27 +7,28 @@ struct HeldSegment: Sendable {
     var isEnd: Bool
 }
 
-/// The segments held beyond the next expected one, in a ring sized to the receive window, with the runs they
-/// form kept sorted so every outgoing datagram can report them cheaply.
+/// The segments held beyond the next expected one, at most the receive window's worth, with the runs they form
+/// kept sorted so every outgoing datagram can report them cheaply.
+///
+/// Held by sequence number in a table that grows with what is held, not in a ring sized to the window: a ring of
+/// 4096 empty slots costs about 130 KB per session before anything arrives out of order, and a group member holds
+/// a session with every other member.
 struct ReceiveWindow: Sendable {
-    private var slots: [HeldSegment?]
+    private var slots: [UInt64: HeldSegment] = [:]
     /// Sorted, disjoint, non-adjacent runs of held sequence numbers.
     private(set) var ranges: [SequenceRange] = []
     private(set) var count = 0
+    let capacity: UInt64
 
     init(capacity: UInt64) {
-        slots = Array(repeating: nil, count: Int(capacity))
+        self.capacity = capacity
     }
-
-    var capacity: UInt64 { UInt64(slots.count) }
-
-    private func slot(_ sequence: UInt64) -> Int { Int(sequence % UInt64(slots.count)) }
 
     func contains(_ sequence: UInt64) -> Bool { ranges.contains { $0.contains(sequence) } }
 
     /// Stores a segment; the caller guarantees it lies within the window and is not held yet.
     mutating func insert(_ sequence: UInt64, _ segment: HeldSegment) {
-        slots[slot(sequence)] = segment
+        slots[sequence] = segment
         count += 1
         var position = ranges.firstIndex { $0.lower > sequence } ?? ranges.endIndex
         if position > 0, ranges[position - 1].upper + 1 == sequence {
@@ -44,10 +45,9 @@ struct ReceiveWindow: Sendable {
 
     /// Takes the segment at `sequence` if it is the start of the first held run.
     mutating func takeFirst(ifAt sequence: UInt64) -> HeldSegment? {
-        guard let first = ranges.first, first.lower == sequence, let segment = slots[slot(sequence)] else {
+        guard let first = ranges.first, first.lower == sequence, let segment = slots.removeValue(forKey: sequence) else {
             return nil
         }
-        slots[slot(sequence)] = nil
         count -= 1
         if first.upper == sequence { ranges.removeFirst() } else { ranges[0].lower = sequence + 1 }
         return segment
@@ -57,7 +57,7 @@ struct ReceiveWindow: Sendable {
     mutating func discard(below sequence: UInt64) {
         while let first = ranges.first, first.lower < sequence {
             for held in first.lower...min(first.upper, sequence - 1) {
-                slots[slot(held)] = nil
+                slots[held] = nil
                 count -= 1
             }
             if first.upper < sequence { ranges.removeFirst() } else { ranges[0].lower = sequence }
@@ -65,7 +65,7 @@ struct ReceiveWindow: Sendable {
     }
 
     mutating func removeAll() {
-        for index in slots.indices { slots[index] = nil }
+        slots.removeAll()
         ranges.removeAll()
         count = 0
     }

@@ -4,7 +4,7 @@ import PeerSimulation
 import PeerWire
 import Testing
 
-/// Groups on the virtual clock (`GroupNetwork`): joining through one member, rooms, private lines, names, a split
+/// Groups on the virtual clock (`GroupSimulation`): joining through one member, rooms, private lines, names, a split
 /// and a heal, heavy loss, a restart. Every check reads what members showed, noticed and sent.
 struct GroupTests {
     static let names = ["alice", "bob", "carol", "dave"]
@@ -13,7 +13,7 @@ struct GroupTests {
 
     @Test("joining through one member: everyone ends up knowing everyone, and lines reach every other member once")
     func joinThroughOneMember() {
-        let network = GroupNetwork(seed: 1, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+        let network = GroupSimulation(seed: 1, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
         network.addMember("alice")
         for name in Self.names.dropFirst() { network.addMember(name, peers: ["alice"]) }
         #expect(network.run(until: .seconds(30)) { $0.isFullMesh })
@@ -40,13 +40,13 @@ struct GroupTests {
         var together: [TimeSpan] = []
         var lateJoiner: [TimeSpan] = []
         for seed in UInt64(1)...10 {
-            let network = GroupNetwork(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+            let network = GroupSimulation(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
             network.addMember("alice")
             for name in Self.names.dropFirst() { network.addMember(name, peers: ["alice"]) }
             #expect(network.run(until: .seconds(30)) { $0.isFullMesh })
             together.append(network.elapsed)
 
-            let late = GroupNetwork(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
+            let late = GroupSimulation(seed: seed, conditions: Impairments(drop: 0.1, delay: .milliseconds(20)))
             late.addMember("alice")
             late.addMember("bob", peers: ["alice"])
             late.addMember("carol", peers: ["alice"])
@@ -63,6 +63,33 @@ struct GroupTests {
               + "a fourth joining three: \(summary(lateJoiner))")
         // The issue's target for a joiner: 1 s + 2 round trips.
         #expect(lateJoiner.allSatisfy { $0 <= .milliseconds(1080) })
+    }
+
+    // MARK: Deadlines
+
+    /// A deadline a core names must be one its `handleTimeout` acts on at that very instant: on the virtual clock
+    /// time does not move past a deadline that stays due, and the network stalls (for real, the runtime spins).
+    @Test("a stranger whose handshake never completes is dropped exactly at its deadline; the clock moves on")
+    func strangerDroppedAtItsDeadline() {
+        let network = GroupSimulation(seed: 1, conditions: Impairments(delay: .milliseconds(20)))
+        network.addMember("alice")
+        network.addMember("mallory", peers: ["alice"])
+        // alice's answers never arrive: mallory stays a stranger to her, dropped 10 s after its first initiation.
+        network.setLink(from: "alice", to: "mallory", Impairments(drop: 1))
+        network.run(until: .seconds(15))
+        #expect(!network.stalled, "stalled at \(network.elapsed)")
+        #expect(network.elapsed == .seconds(15))
+    }
+
+    @Test("a member silent for forgetAfter is forgotten exactly then; the clock moves on")
+    func silentMemberForgottenAtItsDeadline() {
+        let network = Self.meshed(["alice", "bob"], seed: 1, loss: 0)
+        let start = network.elapsed
+        network.partition(["bob"], at: start, for: .seconds(900))
+        network.run(until: start + .seconds(700))
+        #expect(!network.stalled, "stalled at \(network.elapsed)")
+        #expect(network.log("alice").notices(since: start).contains { $0.hasPrefix("bob forgotten") })
+        #expect(!network.roster("alice").contains { $0.name == "bob" })
     }
 
     // MARK: Rooms
@@ -202,9 +229,10 @@ struct GroupTests {
             #expect(!network.log(member).shown.contains { $0.contains("I am alice") || $0.contains("it is me") })
         }
         // Refused twice over: bob's channel refuses the handshake (the name is pinned to alice's key in every
-        // channel), and the group would refuse the name if a handshake ever completed.
+        // channel), said as a name taken by a member (not a changed key), and the group would refuse the name if a
+        // handshake ever completed.
         #expect(network.log("bob").events.contains { record in
-            if case .keyRefused(name: "alice", _, reason: "key-changed") = record.event { true } else { false }
+            if case .keyRefused(name: "alice", _, reason: "name-taken") = record.event { true } else { false }
         })
         #expect(!network.stalled)
     }
@@ -389,10 +417,10 @@ struct GroupTests {
     /// A group of `names` where the first is dialed by every other, run until every member knows every other.
     static func meshed(_ names: [String], seed: UInt64, loss: Double, duplicate: Double = 0, reorder: Double = 0,
                        jitter: TimeSpan = .zero,
-                       categories: Set<EventCategory> = Set(EventCategory.allCases)) -> GroupNetwork {
+                       categories: Set<EventCategory> = Set(EventCategory.allCases)) -> GroupSimulation {
         let conditions = Impairments(drop: loss, duplicate: duplicate, reorder: reorder, delay: .milliseconds(20),
                                      jitter: jitter)
-        let network = GroupNetwork(seed: seed, conditions: conditions, categories: categories)
+        let network = GroupSimulation(seed: seed, conditions: conditions, categories: categories)
         for (index, name) in names.enumerated() {
             network.addMember(name, peers: index == 0 ? [] : [names[0]])
         }
@@ -403,7 +431,7 @@ struct GroupTests {
 
     /// Each of `GroupTests.names` types `count` lines (`NAME k`), one every `every`, starting at `from`, senders
     /// a microsecond apart.
-    static func typeLines(_ network: GroupNetwork, count: Int, every: TimeSpan,
+    static func typeLines(_ network: GroupSimulation, count: Int, every: TimeSpan,
                           from start: TimeSpan) -> [String: [String]] {
         var lines: [String: [String]] = [:]
         for (offset, name) in names.enumerated() {
@@ -424,7 +452,7 @@ struct GroupTests {
     }
 
     /// Every member showed every other's lines exactly once, in the order typed, and nothing else.
-    static func expectEveryLineOnceInOrder(_ network: GroupNetwork, lines: [String: [String]],
+    static func expectEveryLineOnceInOrder(_ network: GroupSimulation, lines: [String: [String]],
                                            sourceLocation: SourceLocation = #_sourceLocation) {
         for receiver in network.labels {
             let shown = network.log(receiver).shownByAllRuns
@@ -441,7 +469,7 @@ struct GroupTests {
     }
 
     /// The segment numbers among `datagrams`: which messages (lines or control messages) they carried.
-    static func segments(_ datagrams: [GroupNetwork.SentDatagram]) -> Set<String> {
+    static func segments(_ datagrams: [GroupSimulation.SentDatagram]) -> Set<String> {
         Set(datagrams.compactMap { datagram in
             datagram.sequence.map { "\(datagram.destination ?? "?")#\(datagram.run):\($0)" }
         })

@@ -45,6 +45,18 @@ struct ArgumentTests {
         #expect(waiting.allPeers.isEmpty)
     }
 
+    @Test("peer simulate --peers N: a group of 2 to 64; without it, the two-party run")
+    func simulatePeers() throws {
+        #expect(try parseCommandLine(["simulate"]) == .simulate(SimulateOptions()))
+        #expect(SimulateOptions().peers == nil)
+        for count in [2, 4, 64] {
+            var expected = SimulateOptions()
+            expected.peers = count
+            expected.json = true
+            #expect(try parseCommandLine(["simulate", "--peers", "\(count)", "--json"]) == .simulate(expected))
+        }
+    }
+
     @Test func demoHelpVersion() throws {
         #expect(try parseCommandLine(["demo", "--seed", "3"]) == .demo(DemoOptions(dropRate: 0.25, seed: 3)))
         #expect(try parseCommandLine(["--help"]) == .help)
@@ -68,6 +80,9 @@ struct ArgumentTests {
         (["--listen-port", "4001", "--peer", "127.0.0.1:99999"], "from 1 to 65535, not 99999"),
         (["--listen-port", "4001", "--dest-port", "1", "--wire", "seed", "--peer", "h:2"], "--wire seed"),
         (["demo", "--drop-rate", "2"], "probability"),
+        (["simulate", "--peers", "1"], "--peers must be a whole number from 2 to 64, not 1"),
+        (["simulate", "--peers", "65"], "--peers must be a whole number from 2 to 64, not 65"),
+        (["simulate", "--peers"], "needs a value"),
     ])
     func refusals(arguments: [String], fragment: String) {
         #expect {

@@ -67,6 +67,34 @@ struct ExecutableTests {
         #expect((object["latency_ms"] as? [String: Any])?["p99"] is Double)
         #expect((object["datagrams_per_msg"] as? [String: Any])?["a_to_b"] is Double)
         #expect(object["all_delivered_s"] is Double)
+        // Without --peers, the two-party run's keys and nothing more.
+        #expect(object["peers"] == nil && object["data_tx_per_msg_per_recipient"] == nil && object["join_s"] == nil)
+    }
+
+    @Test("peer simulate --peers 4 --json: every message once, in order, at all three recipients; the group's keys")
+    func simulateGroupJSON() throws {
+        let result = try PeerProcess(
+            ["simulate", "--peers", "4", "--workload", "chat", "--messages", "150", "--delay-ms", "2", "--loss", "0.2",
+             "--seeds", "2", "--json"], input: "").finish()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["peers"] as? Int == 4)
+        #expect(object["exactly_once_in_order"] as? Bool == true)
+        let perRecipient = try #require(object["data_tx_per_msg_per_recipient"] as? Double)
+        #expect(perRecipient >= 1 / (1 - 0.2) * 0.95 && perRecipient < 1.6, "\(perRecipient)")
+        // Per message is summed over the three recipients.
+        let perMessage = try #require(object["data_tx_per_msg"] as? Double)
+        #expect(abs(perMessage - 3 * perRecipient) < 0.01, "\(perMessage) vs \(perRecipient)")
+        let join = try #require(object["join_s"] as? [String: Any])
+        let joinMean = try #require(join["mean"] as? Double), joinMax = try #require(join["max"] as? Double)
+        #expect(joinMean > 0 && joinMean <= joinMax)
+        let memory = try #require(object["memory_per_member_bytes"] as? [String: Any])
+        let meshed = try #require(memory["meshed"] as? Int), peak = try #require(memory["peak"] as? Int)
+        #expect(meshed > 0 && meshed <= peak)
+        #expect((object["latency_ms"] as? [String: Any])?["p99"] is Double)
+        #expect((object["datagrams_per_msg"] as? [String: Any])?["b_to_a"] is Double)
+        #expect(object["all_delivered_s"] is Double && object["bytes_per_msg"] is Double)
     }
 
     @Test("bad arguments say what is wrong, print the usage and exit 64", arguments: [

@@ -2,7 +2,6 @@ import PeerChannel
 import PeerCrypto
 import PeerGroup
 import PeerSession
-import PeerSimulation
 import PeerWire
 
 /// N group members on a virtual clock: each a `GroupCore` driven as the runtime drives it (`CoreDriver.drain` after
@@ -17,51 +16,66 @@ import PeerWire
 /// types a line (a command or a message), a user's input ends, a member is killed (SIGKILL: everything it held is
 /// lost) and started again (a new run: new session identity, same key and addresses, dialing the same peers), a
 /// set of members is cut off from the others for a while. `run` goes until every running member is over, a
-/// condition holds, or a time limit passes; what each member showed, noticed and sent is in `log(_:)`.
-final class GroupNetwork {
+/// condition holds, or a time limit passes; what each member showed, noticed and sent is in `log(_:)` (unless
+/// `keepsLogs` is off), what each sent to each in `traffic(from:to:)`, and every line shown goes to `onDelivery`.
+///
+/// Used by the group tests and by `peer simulate --peers N`. Everything is decided by the seed.
+public final class GroupSimulation {
     /// What a member did, as its sink saw it.
-    struct MemberLog {
+    public struct MemberLog {
         /// Lines shown (`Delivery.line`), one array per run (a restart starts the next).
-        var shownByRun: [[String]] = [[]]
+        public internal(set) var shownByRun: [[String]] = [[]]
         /// Deliveries with the time they were shown and the run that showed them.
-        var deliveries: [(time: Instant, run: Int, delivery: Delivery)] = []
+        public internal(set) var deliveries: [(time: Instant, run: Int, delivery: Delivery)] = []
         /// Group notices (`Event.notice`), with their time.
-        var notices: [(time: Instant, text: String)] = []
+        public internal(set) var notices: [(time: Instant, text: String)] = []
         /// Every event, with its time.
-        var events: [(time: Instant, event: Event)] = []
+        public internal(set) var events: [(time: Instant, event: Event)] = []
         /// Every datagram it produced (including those its links lost).
-        var sent: [SentDatagram] = []
+        public internal(set) var sent: [SentDatagram] = []
         /// Datagrams that named no destination, or one no member listens at.
-        var undeliverable = 0
+        public internal(set) var undeliverable = 0
 
         /// Lines shown by the current run.
-        var shown: [String] { shownByRun.last ?? [] }
+        public var shown: [String] { shownByRun.last ?? [] }
         /// Lines shown by every run, in order.
-        var shownByAllRuns: [String] { shownByRun.flatMap { $0 } }
+        public var shownByAllRuns: [String] { shownByRun.flatMap { $0 } }
         /// Datagrams sent to `destination` (a member's label).
-        func sent(to destination: String) -> [SentDatagram] { sent.filter { $0.destination == destination } }
+        public func sent(to destination: String) -> [SentDatagram] { sent.filter { $0.destination == destination } }
         /// Bytes sent to `destination`.
-        func bytesSent(to destination: String) -> Int { sent(to: destination).reduce(0) { $0 + $1.bytes } }
+        public func bytesSent(to destination: String) -> Int { sent(to: destination).reduce(0) { $0 + $1.bytes } }
         /// Notices said since `time` (virtual time from the start).
-        func notices(since time: TimeSpan) -> [String] {
+        public func notices(since time: TimeSpan) -> [String] {
             notices.filter { $0.time >= Instant.zero + time }.map(\.text)
         }
     }
 
     /// One datagram a member produced.
-    struct SentDatagram {
-        var time: Instant
+    public struct SentDatagram: Sendable {
+        /// When it was sent.
+        public var time: Instant
         /// The sender's run (1 for its first).
-        var run: Int
+        public var run: Int
         /// The destination member's label, or nil when no member listens at the address.
-        var destination: String?
-        var kind: DatagramKind
-        var sequence: UInt64?
-        var bytes: Int
+        public var destination: String?
+        /// What it is (handshake, sealed data, acknowledgement…).
+        public var kind: DatagramKind
+        /// The sequence number of the segment it carries, if any.
+        public var sequence: UInt64?
+        /// Its size (UDP payload).
+        public var bytes: Int
+    }
+
+    /// What one member sent to another: every datagram it produced, including those its link lost.
+    public struct Traffic: Sendable, Equatable {
+        /// How many datagrams.
+        public var datagrams = 0
+        /// Their bytes (UDP payloads).
+        public var bytes = 0
     }
 
     /// A datagram on its way.
-    struct InFlight: Sendable {
+    private struct InFlight: Sendable {
         var bytes: [UInt8]
         var source: PeerAddress
         var sender: Int
@@ -98,7 +112,10 @@ final class GroupNetwork {
 
     private var members: [Member] = []
     private var links: [[ImpairmentStage<InFlight>]] = []
-    private var heap = Heap<Happening>()
+    /// `traffic[from][to]`, by member position.
+    private var traffic: [[Traffic]] = []
+    private let keepsLogs: Bool
+    private var heap = EventHeap<Happening>()
     private var keyGenerator: SeededGenerator
     private let seed: UInt64
     private let conditions: Impairments
@@ -107,22 +124,30 @@ final class GroupNetwork {
     private let categories: Set<EventCategory>
     private var partitions: [(members: Set<Int>, start: Instant, end: Instant)] = []
     /// The virtual time now.
-    private(set) var now = Instant.zero
+    public private(set) var now = Instant.zero
     /// The virtual time since the start, to schedule what comes next from where a run stopped.
-    var elapsed: TimeSpan { now - .zero }
+    public var elapsed: TimeSpan { now - .zero }
     /// Whether a run stopped because the clock could not move on (a core asking for a timeout it never clears).
-    private(set) var stalled = false
+    public private(set) var stalled = false
+    /// Called with every line a member shows, as it shows it: the member's position (0 for the first added), the
+    /// time, and the delivery. Called whether or not logs are kept.
+    public var onDelivery: ((_ member: Int, _ time: Instant, _ delivery: Delivery) -> Void)?
 
     /// A network whose every directed link applies `conditions`, its random choices drawn from `seed`.
     /// - Parameters:
+    ///   - linger: each member's `--linger`.
     ///   - categories: the event categories the cores build (fewer is faster; notices always come).
-    init(seed: UInt64, conditions: Impairments = Impairments(delay: .milliseconds(20)), tunables: Tunables = .standard,
-         linger: TimeSpan = .seconds(5), categories: Set<EventCategory> = Set(EventCategory.allCases)) {
+    ///   - keepsLogs: whether to keep each member's `MemberLog` (every event, line and datagram); without, a long
+    ///     run holds only what the members hold, the links carry and `traffic(from:to:)` counts.
+    public init(seed: UInt64, conditions: Impairments = Impairments(delay: .milliseconds(20)),
+                tunables: Tunables = .standard, linger: TimeSpan = .seconds(5),
+                categories: Set<EventCategory> = Set(EventCategory.allCases), keepsLogs: Bool = true) {
         self.seed = seed
         self.conditions = conditions
         self.tunables = tunables
         self.linger = linger
         self.categories = categories
+        self.keepsLogs = keepsLogs
         keyGenerator = SeededGenerator(seed: seed ^ 0x5EED_0F_4E75)
     }
 
@@ -132,7 +157,7 @@ final class GroupNetwork {
     /// 10.0.0.K:4000 and sending from 10.0.0.K:5000, that dials the members labelled in `peers` when it starts.
     /// Its key is drawn from the seed unless `privateKey` is given; `knownKeys` are its known-peers file.
     @discardableResult
-    func addMember(_ name: String, label: String? = nil, peers: [String] = [], privateKey: [UInt8]? = nil,
+    public func addMember(_ name: String, label: String? = nil, peers: [String] = [], privateKey: [UInt8]? = nil,
                    knownKeys: [String: [UInt8]] = [:], startAt time: TimeSpan? = .zero) -> String {
         let label = label ?? name
         precondition(!members.contains { $0.label == label }, "two members labelled \(label)")
@@ -149,79 +174,82 @@ final class GroupNetwork {
                 return ImpairmentStage(impairments: conditions, seed: seed &* 1_000_003 &+ UInt64(from * 64 + to))
             }
         }
+        traffic = (0..<count).map { from in
+            (0..<count).map { to in from < traffic.count && to < traffic[from].count ? traffic[from][to] : Traffic() }
+        }
         if let time { start(label, at: time) }
         return label
     }
 
     /// Replaces the conditions on the link from `sender` to `receiver` (from now on; what is in flight keeps its
     /// fate).
-    func setLink(from sender: String, to receiver: String, _ impairments: Impairments) {
+    public func setLink(from sender: String, to receiver: String, _ impairments: Impairments) {
         let from = index(sender), to = index(receiver)
         links[from][to] = ImpairmentStage(impairments: impairments, seed: seed &* 7_919 &+ UInt64(from * 64 + to))
     }
 
     /// Starts `label` at `time`; if it is running then, it is killed first (a restart: a new run, same key and
     /// addresses, dialing the same peers; what it had typed but not sent is lost with it).
-    func start(_ label: String, at time: TimeSpan) {
+    public func start(_ label: String, at time: TimeSpan) {
         let position = index(label)
         members[position].pendingStarts += 1
         heap.push(time.microseconds, .start(position))
     }
 
     /// Kills `label` at `time` without starting it again: whatever reaches it is lost.
-    func kill(_ label: String, at time: TimeSpan) {
+    public func kill(_ label: String, at time: TimeSpan) {
         heap.push(time.microseconds, .kill(index(label)))
     }
 
     /// The user of `label` types `line` at `time` (a command if it starts with `/`).
-    func type(_ line: String, by label: String, at time: TimeSpan) {
+    public func type(_ line: String, by label: String, at time: TimeSpan) {
         heap.push(time.microseconds, .type(index(label), line))
     }
 
     /// The input of `label` ends at `time` (after everything typed before it).
-    func endInput(_ label: String, at time: TimeSpan) {
+    public func endInput(_ label: String, at time: TimeSpan) {
         heap.push(time.microseconds, .endInput(index(label)))
     }
 
     /// Ctrl-C at `label` at `time`.
-    func interrupt(_ label: String, at time: TimeSpan) {
+    public func interrupt(_ label: String, at time: TimeSpan) {
         heap.push(time.microseconds, .interrupt(index(label)))
     }
 
     /// Cuts `labels` off from every other member from `time` for `duration`, both ways: a datagram crossing the
     /// cut is lost if it is sent, or would arrive, in that window.
-    func partition(_ labels: [String], at time: TimeSpan, for duration: TimeSpan) {
+    public func partition(_ labels: [String], at time: TimeSpan, for duration: TimeSpan) {
         partitions.append((Set(labels.map(index)), Instant.zero + time, Instant.zero + time + duration))
     }
 
     /// The labels of every member, in the order added.
-    var labels: [String] { members.map(\.label) }
+    public var labels: [String] { members.map(\.label) }
 
     /// What `label` did so far.
-    func log(_ label: String) -> MemberLog { members[index(label)].log }
+    public func log(_ label: String) -> MemberLog { members[index(label)].log }
 
     /// The core `label` runs now (nil before it starts, or once killed).
-    func core(_ label: String) -> GroupCore? { members[index(label)].core }
+    public func core(_ label: String) -> GroupCore? { members[index(label)].core }
 
     /// How many runs `label` has had.
-    func runs(_ label: String) -> Int { members[index(label)].runs }
+    public func runs(_ label: String) -> Int { members[index(label)].runs }
 
     /// The public key of `label`.
-    func publicKey(_ label: String) -> [UInt8] { members[index(label)].publicKey }
+    public func publicKey(_ label: String) -> [UInt8] { members[index(label)].publicKey }
 
     /// The roster of `label` now (empty when not running).
-    func roster(_ label: String) -> [(name: String, online: Bool, rooms: Set<String>)] {
+    public func roster(_ label: String) -> [(name: String, online: Bool, rooms: Set<String>)] {
         core(label)?.roster(now: now) ?? []
     }
 
     /// Whether `label`'s roster lists exactly `names`, each online.
-    func knows(_ label: String, exactly names: Set<String>) -> Bool {
+    public func knows(_ label: String, exactly names: Set<String>) -> Bool {
         let roster = roster(label)
         return roster.count == names.count && Set(roster.map(\.name)) == names && roster.allSatisfy(\.online)
     }
 
     /// Whether every running member's roster lists every other running member, online, by its current name.
-    var isFullMesh: Bool {
+    public var isFullMesh: Bool {
         let running = members.filter { $0.core != nil }
         return running.allSatisfy { member in
             let others = running.filter { $0.label != member.label }.compactMap { $0.core?.currentName }
@@ -229,15 +257,21 @@ final class GroupNetwork {
         }
     }
 
+    /// What `sender` sent to `receiver` so far (every run, lost datagrams included).
+    public func traffic(from sender: String, to receiver: String) -> Traffic { traffic[index(sender)][index(receiver)] }
+
+    /// The position of `label` among the members (0 for the first added): what `onDelivery` names it by.
+    public func position(of label: String) -> Int { index(label) }
+
     /// The state of `label`'s core (nil when not running).
-    func state(_ label: String) -> SessionState? { core(label)?.state }
+    public func state(_ label: String) -> SessionState? { core(label)?.state }
 
     // MARK: Running
 
     /// Runs until every running member is over (and no start is pending), `stop` says so (checked after every
     /// step), or `limit` of virtual time since the start has passed. Returns whether it stopped before the limit.
     @discardableResult
-    func run(until limit: TimeSpan, stop: ((GroupNetwork) -> Bool)? = nil) -> Bool {
+    public func run(until limit: TimeSpan, stop: ((GroupSimulation) -> Bool)? = nil) -> Bool {
         let end = Instant.zero + limit
         var stepsAtThisInstant = 0
         while true {
@@ -335,7 +369,8 @@ final class GroupNetwork {
     }
 
     /// Hands the core what was typed by now, as the runtime does: nothing while it refuses input, else up to
-    /// `CoreDriver.inputBatch` lines, each drained; then the end of input once nothing is left behind it.
+    /// `CoreDriver.inputBatch` lines, then the end of input once nothing is left behind it, and one drain after
+    /// them all, so that lines waiting together travel packed as they do for real.
     private func takeInput(_ position: Int) {
         guard members[position].core?.acceptsInput == true else { return }
         var taken = 0
@@ -346,37 +381,49 @@ final class GroupNetwork {
             } catch {
                 members[position].log.notices.append((now, "harness: submit refused: \(error)"))
             }
-            drain(position)
         }
+        var finished = false
         if members[position].inputEnded, members[position].pendingInput.isEmpty, !members[position].finishRequested {
             members[position].finishRequested = true
             members[position].core?.finishInput(now: now)
-            drain(position)
+            finished = true
         }
+        if taken > 0 || finished { drain(position) }
     }
 
     /// Empties the core in the one driver order and puts what it sent on its links.
     private func drain(_ position: Int) {
         guard var core = members[position].core else { return }
-        var sink = Sink(now: now, run: members[position].runs)
+        var sink = Sink(now: now, keepsEvents: keepsLogs)
         CoreDriver.drain(&core, now: now, into: &sink)
         members[position].core = core
+        if let onDelivery {
+            for delivery in sink.deliveries { onDelivery(position, now, delivery) }
+        }
+        // Taken out while it grows, so that appending does not copy it.
         var log = members[position].log
-        log.events += sink.events
-        log.notices += sink.notices
-        log.deliveries += sink.deliveries.map { (now, members[position].runs, $0) }
-        log.shownByRun[log.shownByRun.count - 1] += sink.deliveries.map(\.line)
+        members[position].log = MemberLog()
+        if keepsLogs {
+            log.events += sink.events
+            log.notices += sink.notices
+            log.deliveries += sink.deliveries.map { (now, members[position].runs, $0) }
+            log.shownByRun[log.shownByRun.count - 1] += sink.deliveries.map(\.line)
+        }
         for transmit in sink.transmits {
             let receiver = transmit.destination.flatMap { address in
                 members.firstIndex { $0.listenAddress == address }
             }
-            log.sent.append(SentDatagram(time: now, run: members[position].runs,
-                                         destination: receiver.map { members[$0].label }, kind: transmit.kind,
-                                         sequence: transmit.sequence, bytes: transmit.bytes.count))
+            if keepsLogs {
+                log.sent.append(SentDatagram(time: now, run: members[position].runs,
+                                             destination: receiver.map { members[$0].label }, kind: transmit.kind,
+                                             sequence: transmit.sequence, bytes: transmit.bytes.count))
+            }
             guard let receiver else {
                 log.undeliverable += 1
                 continue
             }
+            traffic[position][receiver].datagrams += 1
+            traffic[position][receiver].bytes += transmit.bytes.count
             let datagram = InFlight(bytes: transmit.bytes, source: members[position].sourceAddress,
                                     sender: position, receiver: receiver)
             if isCut(position, receiver) { continue }
@@ -412,13 +459,14 @@ final class GroupNetwork {
     /// A member's outputs as `CoreDriver` hands them over.
     private struct Sink: CoreSink {
         let now: Instant
-        let run: Int
+        let keepsEvents: Bool
         var events: [(time: Instant, event: Event)] = []
         var notices: [(time: Instant, text: String)] = []
         var deliveries: [Delivery] = []
         var transmits: [Transmit] = []
 
         mutating func log(_ event: Event) {
+            guard keepsEvents else { return }
             events.append((now, event))
             if case .notice(let text, _) = event { notices.append((now, text)) }
         }
@@ -426,47 +474,5 @@ final class GroupNetwork {
         mutating func show(_ delivery: Delivery) { deliveries.append(delivery) }
 
         mutating func send(_ transmit: Transmit) { transmits.append(transmit) }
-    }
-}
-
-/// A min-heap on time, then insertion order, so that happenings at one instant keep the order they were scheduled
-/// in and every run of a seed is the same.
-struct Heap<Payload> {
-    private var items: [(key: Int64, order: UInt64, payload: Payload)] = []
-    private var counter: UInt64 = 0
-
-    var nextKey: Int64? { items.first?.key }
-
-    mutating func push(_ key: Int64, _ payload: Payload) {
-        counter += 1
-        items.append((key, counter, payload))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(child, parent) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> (key: Int64, payload: Payload)? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < items.count, precedes(left, smallest) { smallest = left }
-            if right < items.count, precedes(right, smallest) { smallest = right }
-            guard smallest != parent else { break }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return (top.key, top.payload)
-    }
-
-    private func precedes(_ lhs: Int, _ rhs: Int) -> Bool {
-        (items[lhs].key, items[lhs].order) < (items[rhs].key, items[rhs].order)
     }
 }

@@ -1,0 +1,226 @@
+import CHeapUsage
+import Foundation
+import PeerGroup
+import PeerSession
+import PeerSimulation
+
+/// `peer simulate --peers N`: a group of N members on a virtual clock (`GroupSimulation`), pooled over seeds.
+///
+/// Member 1 waits; members 2…N dial member 1 only and learn the others from it; all start at t = 0. Once every
+/// member knows every other, member 1 sends the workload to `general` (every message has N−1 recipients) and the
+/// others end their input. Every directed link between two members has the given delay, loss, reordering and
+/// duplication. Measured: what member 1 transmits per message and recipient, the latency of every (message,
+/// recipient) pair, whether every recipient showed every message once and in order, how long the mesh took to
+/// form, and the heap the members hold.
+enum GroupSimulateCommand {
+    /// Pooled results over all seeds.
+    struct Result: Equatable {
+        var peers: Int
+        var exactlyOnceInOrder = true
+        /// Member 1's data transmissions and replays from the workload's start to the end (control messages of
+        /// the join are not the workload's), every seed.
+        var dataTransmissions = 0
+        /// Datagrams member 1 sent to all the others, every seed, from t = 0 (handshakes included, as between two).
+        var datagramsFromFirst = 0
+        /// Datagrams the others sent to member 1, every seed, from t = 0.
+        var datagramsToFirst = 0
+        /// Bytes every member sent to every other (UDP payloads), every seed, from t = 0.
+        var bytes = 0
+        /// From typing to shown, in microseconds, for every message at every recipient, every seed (sorted once
+        /// all seeds ran).
+        var latencies: [Int64] = []
+        /// Per seed: from the workload's start until the last recipient showed the last message.
+        var allDeliveredMicroseconds: [Int64] = []
+        /// Per seed: from t = 0 until every member knew every other, online.
+        var joinMicroseconds: [Int64] = []
+        /// Per seed: heap bytes held once the mesh formed, less those held before the members were made.
+        var memoryMeshedBytes: [Int] = []
+        /// Per seed: the most heap bytes held at any sample during the run, less those held before.
+        var memoryPeakBytes: [Int] = []
+    }
+
+    /// What member 1's user types: 64-byte messages, each different, so a repeat or a reordering cannot pass unseen.
+    static func messages(_ count: Int) -> [String] {
+        (0..<count).map { index in
+            let label = "message \(index) "
+            return label + String(repeating: "x", count: max(0, 64 - label.utf8.count))
+        }
+    }
+
+    static func run(_ options: SimulateOptions) -> Int32 {
+        let result = simulate(options)
+        print(options.json ? json(options, result) : table(options, result))
+        return result.exactlyOnceInOrder ? 0 : 1
+    }
+
+    static func simulate(_ options: SimulateOptions) -> Result {
+        let peers = options.peers ?? 2
+        let recipients = peers - 1
+        let conditions = LinkConditions(
+            delay: TimeSpan(microseconds: Int64(options.delayMilliseconds * 1000)), loss: options.loss,
+            duplicate: options.duplicate, reorder: options.reorder).impairments
+        let texts = messages(options.messages)
+        var result = Result(peers: peers)
+        // Room for every latency up front, so the pooled array does not grow while the heap is being measured.
+        result.latencies.reserveCapacity(options.messages * recipients * options.seeds)
+        let labels = (1...peers).map { "member\($0)" }
+        for seed in 1...UInt64(options.seeds) {
+            let before = heapInUse()
+            let simulation = GroupSimulation(seed: seed, conditions: conditions, linger: .seconds(600),
+                                             categories: [], keepsLogs: false)
+            simulation.addMember(labels[0])
+            for label in labels.dropFirst() { simulation.addMember(label, peers: [labels[0]]) }
+            guard simulation.run(until: .seconds(600), stop: { $0.isFullMesh }) else {
+                result.exactlyOnceInOrder = false
+                continue
+            }
+            let start = simulation.elapsed
+            result.joinMicroseconds.append(start.microseconds)
+            let meshed = heapInUse()
+            var peak = meshed
+            result.memoryMeshedBytes.append(meshed - before)
+            let transmissionsBefore = transmissions(simulation.core(labels[0])?.statistics)
+
+            // As between two: chat types message k at 5 + 10k ms, bulk everything at once.
+            let chat = options.workload == .chat
+            let typedAt = { (index: Int) -> Instant in
+                Instant.zero + (chat ? start + .milliseconds(Int64(5 + 10 * index)) : start)
+            }
+            for (index, text) in texts.enumerated() { simulation.type(text, by: labels[0], at: typedAt(index) - .zero) }
+            simulation.endInput(labels[0], at: typedAt(texts.count) - .zero)
+            for label in labels.dropFirst() { simulation.endInput(label, at: start) }
+
+            // What each recipient showed, checked as it shows it: the next message in order, or a failure.
+            var next = Array(repeating: 0, count: peers)
+            var inOrder = true
+            var lastShown = Instant.zero + start
+            let sender = labels[0]
+            simulation.onDelivery = { member, time, delivery in
+                guard member != 0, delivery.from == sender, delivery.room == nil, !delivery.isPrivate,
+                      next[member] < texts.count, delivery.text == texts[next[member]] else {
+                    inOrder = false
+                    return
+                }
+                result.latencies.append((time - typedAt(next[member])).microseconds)
+                next[member] += 1
+                lastShown = max(lastShown, time)
+            }
+            var steps = 0
+            let finished = simulation.run(until: .seconds(86_400)) { _ in
+                steps += 1
+                if steps % 256 == 0 { peak = max(peak, heapInUse()) }
+                return false
+            }
+            peak = max(peak, heapInUse())
+            simulation.onDelivery = nil
+            result.memoryPeakBytes.append(peak - before)
+            result.exactlyOnceInOrder = result.exactlyOnceInOrder && finished && inOrder
+                && next.dropFirst().allSatisfy { $0 == texts.count }
+            result.dataTransmissions += transmissions(simulation.core(labels[0])?.statistics) - transmissionsBefore
+            for label in labels.dropFirst() {
+                result.datagramsFromFirst += simulation.traffic(from: labels[0], to: label).datagrams
+                result.datagramsToFirst += simulation.traffic(from: label, to: labels[0]).datagrams
+            }
+            for from in labels {
+                for to in labels where to != from { result.bytes += simulation.traffic(from: from, to: to).bytes }
+            }
+            result.allDeliveredMicroseconds.append((lastShown - (Instant.zero + start)).microseconds)
+        }
+        result.latencies.sort()
+        return result
+    }
+
+    static func transmissions(_ statistics: SessionStatistics?) -> Int {
+        (statistics?.dataTransmissions ?? 0) + (statistics?.replays ?? 0)
+    }
+
+    /// Heap bytes the process holds now (mallinfo2: uordblks + hblkhd).
+    static func heapInUse() -> Int { Int(peer_heap_bytes_in_use()) }
+
+    /// Every figure reported, by its JSON name, formatted.
+    static func figures(_ options: SimulateOptions, _ result: Result) -> [String: String] {
+        let total = Double(options.messages * options.seeds)
+        let recipients = Double(max(1, result.peers - 1))
+        let seconds = { (microseconds: [Int64]) -> (mean: Double, median: Double, max: Double) in
+            let sorted = microseconds.sorted()
+            let mean = Double(sorted.reduce(0, +)) / Double(max(1, sorted.count)) / 1_000_000
+            return (mean, SimulateCommand.percentile(sorted, 0.5) / 1000, Double(sorted.last ?? 0) / 1_000_000)
+        }
+        let allDelivered = seconds(result.allDeliveredMicroseconds)
+        let join = seconds(result.joinMicroseconds)
+        let perMember = { (bytes: [Int]) -> Int in (bytes.max() ?? 0) / max(1, result.peers) }
+        let format = SimulateCommand.format
+        return [
+            "data_tx_per_msg": format(Double(result.dataTransmissions) / total, 3),
+            "data_tx_per_msg_per_recipient": format(Double(result.dataTransmissions) / (total * recipients), 3),
+            "a_to_b": format(Double(result.datagramsFromFirst) / total, 3),
+            "b_to_a": format(Double(result.datagramsToFirst) / total, 3),
+            "bytes_per_msg": format(Double(result.bytes) / total, 1),
+            "p50": format(SimulateCommand.percentile(result.latencies, 0.5), 3),
+            "p99": format(SimulateCommand.percentile(result.latencies, 0.99), 3),
+            "max": format(SimulateCommand.percentile(result.latencies, 1), 3),
+            "all_delivered_s": format(allDelivered.mean, 3),
+            "all_delivered_s_median": format(allDelivered.median, 3),
+            "join_mean": format(join.mean, 3),
+            "join_max": format(join.max, 3),
+            "memory_meshed": String(perMember(result.memoryMeshedBytes)),
+            "memory_peak": String(perMember(result.memoryPeakBytes)),
+        ]
+    }
+
+    static func json(_ options: SimulateOptions, _ result: Result) -> String {
+        let value = figures(options, result)
+        let trimmed = SimulateCommand.trimmed
+        return "{\"workload\": \"\(options.workload.rawValue)\", \"messages\": \(options.messages), "
+            + "\"delay_ms\": \(trimmed(options.delayMilliseconds)), \"loss\": \(trimmed(options.loss)), "
+            + "\"seeds\": \(options.seeds), "
+            + (options.reorder > 0 ? "\"reorder\": \(trimmed(options.reorder)), " : "")
+            + (options.duplicate > 0 ? "\"duplicate\": \(trimmed(options.duplicate)), " : "")
+            + "\"peers\": \(result.peers), "
+            + "\"exactly_once_in_order\": \(result.exactlyOnceInOrder), "
+            + "\"data_tx_per_msg\": \(value["data_tx_per_msg"] ?? "0"), "
+            + "\"data_tx_per_msg_per_recipient\": \(value["data_tx_per_msg_per_recipient"] ?? "0"), "
+            + "\"datagrams_per_msg\": {\"a_to_b\": \(value["a_to_b"] ?? "0"), \"b_to_a\": \(value["b_to_a"] ?? "0")}, "
+            + "\"bytes_per_msg\": \(value["bytes_per_msg"] ?? "0"), "
+            + "\"latency_ms\": {\"p50\": \(value["p50"] ?? "0"), \"p99\": \(value["p99"] ?? "0"), "
+            + "\"max\": \(value["max"] ?? "0")}, \"all_delivered_s\": \(value["all_delivered_s"] ?? "0"), "
+            + "\"all_delivered_s_median\": \(value["all_delivered_s_median"] ?? "0"), "
+            + "\"join_s\": {\"mean\": \(value["join_mean"] ?? "0"), \"max\": \(value["join_max"] ?? "0")}, "
+            + "\"memory_per_member_bytes\": {\"meshed\": \(value["memory_meshed"] ?? "0"), "
+            + "\"peak\": \(value["memory_peak"] ?? "0")}}"
+    }
+
+    static func table(_ options: SimulateOptions, _ result: Result) -> String {
+        let value = figures(options, result)
+        let trimmed = SimulateCommand.trimmed
+        let floor = SimulateCommand.format(1 / (1 - options.loss), 3)
+        let rows: [(String, String)] = [
+            ("every message exactly once, in order, at every member", result.exactlyOnceInOrder ? "yes" : "NO"),
+            ("data transmissions per message per recipient",
+             "\(value["data_tx_per_msg_per_recipient"] ?? "")   (floor 1/(1-p) = \(floor))"),
+            ("data transmissions per message, all recipients", value["data_tx_per_msg"] ?? ""),
+            ("datagrams per message, member 1 to the others", value["a_to_b"] ?? ""),
+            ("datagrams per message, the others to member 1", value["b_to_a"] ?? ""),
+            ("bytes per message, every member, every way",
+             "\(value["bytes_per_msg"] ?? "")   (UDP payloads, the join included)"),
+            ("latency p50 / p99 / max (ms), at every recipient",
+             "\(value["p50"] ?? "") / \(value["p99"] ?? "") / \(value["max"] ?? "")"),
+            ("all delivered after (virtual s from the first message)", value["all_delivered_s"] ?? ""),
+            ("every member knows every other after (s), mean / max",
+             "\(value["join_mean"] ?? "") / \(value["join_max"] ?? "")"),
+            ("heap per member (bytes), meshed / peak",
+             "\(value["memory_meshed"] ?? "") / \(value["memory_peak"] ?? "")"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        let body = rows.map { label, figure in
+            "  " + label + String(repeating: " ", count: width - label.count + 3) + figure
+        }
+        let heading = "peer simulate: \(options.workload.rawValue), \(options.messages) messages of 64 bytes from "
+            + "member 1 to \(result.peers - 1) others (\(result.peers) peers), "
+            + "\(trimmed(options.delayMilliseconds)) ms each way, \(trimmed(options.loss * 100))% loss"
+            + (options.reorder > 0 ? ", \(trimmed(options.reorder * 100))% reordered" : "")
+            + (options.duplicate > 0 ? ", \(trimmed(options.duplicate * 100))% duplicated" : "")
+            + ", seeds 1-\(options.seeds) pooled"
+        return ([heading, ""] + body).joined(separator: "\n")
+    }
+}
