@@ -160,8 +160,14 @@ enum GroupSimulateCommand {
             unknown = Array(repeating: labels.count - 1, count: labels.count)
         }
 
-        /// Looks at the rosters of the members who do not yet know everyone; true once every one does.
+        private var lastLook: Instant?
+
+        /// Looks at the rosters of the members who do not yet know everyone, once per millisecond of virtual time
+        /// (a roster costs a pass over every member; join times are read to the millisecond); true once every one
+        /// does.
         func formed(_ simulation: GroupSimulation) -> Bool {
+            if let lastLook, simulation.now < lastLook + .milliseconds(1) { return false }
+            lastLook = simulation.now
             var left = 0
             for member in labels.indices where unknown[member] > 0 {
                 for entry in simulation.roster(labels[member]) where entry.online {

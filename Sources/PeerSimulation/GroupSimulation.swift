@@ -383,7 +383,10 @@ public final class GroupSimulation {
     /// `CoreDriver.inputBatch` lines, then the end of input once nothing is left behind it, and one drain after
     /// them all, so that lines waiting together travel packed as they do for real.
     private func takeInput(_ position: Int) {
-        guard members[position].core?.acceptsInput == true else { return }
+        // Most steps have nothing typed: the core is not asked (asking a group asks every session).
+        guard !members[position].pendingInput.isEmpty
+              || members[position].inputEnded && !members[position].finishRequested,
+              members[position].core?.acceptsInput == true else { return }
         var taken = 0
         while taken < CoreDriver.inputBatch, let line = members[position].pendingInput.pop() {
             taken += 1
