@@ -230,8 +230,10 @@ extension SecureChannel {
             receiving: responderToInitiator, peerRun: payload.run, peerName: payload.name, peerKey: remoteKey,
             confirmed: false), now: now)
         // Repeated after about two round trips as this exchange measured them, until the responder shows it
-        // holds the keys (it sends a keepalive at once).
-        let roundTrip = max(now - pending.firstSent, tunables.minimumRetransmissionTimeout)
+        // holds the keys (it sends a keepalive at once). Timed from the last copy of message 1: from the first,
+        // every lost copy before it would count as round trip, and at 30% loss the repetitions of a lost message
+        // 3 drifted apart by minutes (2 × seconds, doubling), far past the responder's patience (10 s).
+        let roundTrip = max(now - pending.lastSent, tunables.minimumRetransmissionTimeout)
         finishes.append(Finish(index: index, message: message, attempts: 0, nextAttempt: now + roundTrip * 2,
                                interval: roundTrip * 2))
         secured(payload, key: remoteKey)

@@ -17,6 +17,10 @@ enum GroupSimulateCommand {
     struct Result: Equatable {
         var peers: Int
         var exactlyOnceInOrder = true
+        /// Seeds whose mesh formed and whose workload ran: the figures per message count their messages only.
+        var workloadSeeds = 0
+        /// What went wrong, one line per failed seed (said on stderr).
+        var failures: [String] = []
         /// Member 1's data transmissions and replays from the workload's start to the end (control messages of
         /// the join are not the workload's), every seed.
         var dataTransmissions = 0
@@ -31,7 +35,7 @@ enum GroupSimulateCommand {
         var latencies: [Int64] = []
         /// Per seed: from the workload's start until the last recipient showed the last message.
         var allDeliveredMicroseconds: [Int64] = []
-        /// Per seed: from t = 0 until every member knew every other, online.
+        /// Per seed: from t = 0 until every member had known every other (`MeshWatch`).
         var joinMicroseconds: [Int64] = []
         /// Per seed: heap bytes held once the mesh formed, less those held before the members were made.
         var memoryMeshedBytes: [Int] = []
@@ -49,6 +53,7 @@ enum GroupSimulateCommand {
 
     static func run(_ options: SimulateOptions) -> Int32 {
         let result = simulate(options)
+        for failure in result.failures { FileHandle.standardError.write(Data("peer simulate: \(failure)\n".utf8)) }
         print(options.json ? json(options, result) : table(options, result))
         return result.exactlyOnceInOrder ? 0 : 1
     }
@@ -70,8 +75,11 @@ enum GroupSimulateCommand {
                                              categories: [], keepsLogs: false)
             simulation.addMember(labels[0])
             for label in labels.dropFirst() { simulation.addMember(label, peers: [labels[0]]) }
-            guard simulation.run(until: .seconds(600), stop: { $0.isFullMesh }) else {
+            let mesh = MeshWatch(labels: labels)
+            guard simulation.run(until: .seconds(600), stop: mesh.formed) else {
                 result.exactlyOnceInOrder = false
+                result.failures.append("seed \(seed): "
+                    + (simulation.stalled ? "stalled at \(simulation.elapsed)" : "no full mesh after 600 s"))
                 continue
             }
             let start = simulation.elapsed
@@ -114,8 +122,14 @@ enum GroupSimulateCommand {
             peak = max(peak, heapInUse())
             simulation.onDelivery = nil
             result.memoryPeakBytes.append(peak - before)
-            result.exactlyOnceInOrder = result.exactlyOnceInOrder && finished && inOrder
-                && next.dropFirst().allSatisfy { $0 == texts.count }
+            let everyRecipientShowedAll = next.dropFirst().allSatisfy { $0 == texts.count }
+            result.exactlyOnceInOrder = result.exactlyOnceInOrder && finished && inOrder && everyRecipientShowedAll
+            result.workloadSeeds += 1
+            if !(finished && inOrder && everyRecipientShowedAll) {
+                result.failures.append("seed \(seed): " + (simulation.stalled ? "stalled at \(simulation.elapsed)"
+                    : !inOrder ? "a message shown out of order, twice or by the wrong member"
+                    : !everyRecipientShowedAll ? "not every recipient showed every message" : "not over in a day"))
+            }
             result.dataTransmissions += transmissions(simulation.core(labels[0])?.statistics) - transmissionsBefore
             for label in labels.dropFirst() {
                 result.datagramsFromFirst += simulation.traffic(from: labels[0], to: label).datagrams
@@ -130,6 +144,43 @@ enum GroupSimulateCommand {
         return result
     }
 
+    /// Whether every member has known every other: listed it by its name, online (an authenticated session:
+    /// heard from since its handshake), at least once. Not "all online at the same instant": at 30% loss some
+    /// member among hundreds of pairs is always between heartbeats that got through.
+    final class MeshWatch {
+        private let labels: [String]
+        private let position: [String: Int]
+        private var known: [[Bool]]
+        private var unknown: [Int]
+
+        init(labels: [String]) {
+            self.labels = labels
+            position = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+            known = labels.indices.map { member in labels.indices.map { $0 == member } }
+            unknown = Array(repeating: labels.count - 1, count: labels.count)
+        }
+
+        private var lastLook: Instant?
+
+        /// Looks at the rosters of the members who do not yet know everyone, once per millisecond of virtual time
+        /// (a roster costs a pass over every member; join times are read to the millisecond); true once every one
+        /// does.
+        func formed(_ simulation: GroupSimulation) -> Bool {
+            if let lastLook, simulation.now < lastLook + .milliseconds(1) { return false }
+            lastLook = simulation.now
+            var left = 0
+            for member in labels.indices where unknown[member] > 0 {
+                for entry in simulation.roster(labels[member]) where entry.online {
+                    guard let other = position[entry.name], !known[member][other] else { continue }
+                    known[member][other] = true
+                    unknown[member] -= 1
+                }
+                left += unknown[member]
+            }
+            return left == 0
+        }
+    }
+
     static func transmissions(_ statistics: SessionStatistics?) -> Int {
         (statistics?.dataTransmissions ?? 0) + (statistics?.replays ?? 0)
     }
@@ -139,7 +190,7 @@ enum GroupSimulateCommand {
 
     /// Every figure reported, by its JSON name, formatted.
     static func figures(_ options: SimulateOptions, _ result: Result) -> [String: String] {
-        let total = Double(options.messages * options.seeds)
+        let total = Double(options.messages * max(1, result.workloadSeeds))
         let recipients = Double(max(1, result.peers - 1))
         let seconds = { (microseconds: [Int64]) -> (mean: Double, median: Double, max: Double) in
             let sorted = microseconds.sorted()

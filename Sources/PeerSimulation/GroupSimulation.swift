@@ -114,6 +114,14 @@ public final class GroupSimulation {
     private var links: [[ImpairmentStage<InFlight>]] = []
     /// `traffic[from][to]`, by member position.
     private var traffic: [[Traffic]] = []
+    /// Links with datagrams on them (`from << 16 | to`): the others have nothing to release, and a group of 32
+    /// has 992 links.
+    private var busyLinks = Set<Int>()
+    /// Each running member's `nextTimeout()` and whether it is over, as of its last drain: every input to a core
+    /// is followed by a drain, so these are current, and a step need not ask every core (each asking every
+    /// session) again.
+    private var deadlines: [Instant?] = []
+    private var over: [Bool] = []
     private let keepsLogs: Bool
     private var heap = EventHeap<Happening>()
     private var keyGenerator: SeededGenerator
@@ -174,6 +182,8 @@ public final class GroupSimulation {
                 return ImpairmentStage(impairments: conditions, seed: seed &* 1_000_003 &+ UInt64(from * 64 + to))
             }
         }
+        deadlines.append(nil)
+        over.append(false)
         traffic = (0..<count).map { from in
             (0..<count).map { to in from < traffic.count && to < traffic[from].count ? traffic[from][to] : Traffic() }
         }
@@ -276,11 +286,11 @@ public final class GroupSimulation {
         var stepsAtThisInstant = 0
         while true {
             var next = heap.nextKey.map { Instant(microseconds: $0) }
-            for member in members {
-                if let deadline = member.core?.nextTimeout() { next = min(next ?? deadline, deadline) }
+            for deadline in deadlines {
+                if let deadline { next = min(next ?? deadline, deadline) }
             }
-            for row in links {
-                for link in row { if let release = link.nextRelease() { next = min(next ?? release, release) } }
+            for key in busyLinks {
+                if let release = links[key >> 16][key & 0xFFFF].nextRelease() { next = min(next ?? release, release) }
             }
             guard let time = next, time <= end else {
                 if next != nil { now = max(now, end) }
@@ -303,7 +313,7 @@ public final class GroupSimulation {
             }
             for position in members.indices where members[position].core != nil {
                 takeInput(position)
-                if let deadline = members[position].core?.nextTimeout(), deadline <= now {
+                if let deadline = deadlines[position], deadline <= now {
                     members[position].core?.handleTimeout(now: now)
                     drain(position)
                 }
@@ -312,9 +322,8 @@ public final class GroupSimulation {
                 }
             }
             if let stop, stop(self) { return true }
-            let running = members.filter { $0.core != nil }
-            if !running.isEmpty, members.allSatisfy({ $0.pendingStarts == 0 }),
-               running.allSatisfy({ $0.core?.state.isClosed == true }) {
+            let running = members.indices.filter { members[$0].core != nil }
+            if !running.isEmpty, members.allSatisfy({ $0.pendingStarts == 0 }), running.allSatisfy({ over[$0] }) {
                 return true
             }
         }
@@ -340,6 +349,8 @@ public final class GroupSimulation {
             drain(position)
         case .kill(let position):
             members[position].core = nil
+            deadlines[position] = nil
+            over[position] = false
             members[position].pendingInput = FIFO()
         }
     }
@@ -372,7 +383,10 @@ public final class GroupSimulation {
     /// `CoreDriver.inputBatch` lines, then the end of input once nothing is left behind it, and one drain after
     /// them all, so that lines waiting together travel packed as they do for real.
     private func takeInput(_ position: Int) {
-        guard members[position].core?.acceptsInput == true else { return }
+        // Most steps have nothing typed: the core is not asked (asking a group asks every session).
+        guard !members[position].pendingInput.isEmpty
+              || members[position].inputEnded && !members[position].finishRequested,
+              members[position].core?.acceptsInput == true else { return }
         var taken = 0
         while taken < CoreDriver.inputBatch, let line = members[position].pendingInput.pop() {
             taken += 1
@@ -396,6 +410,8 @@ public final class GroupSimulation {
         guard var core = members[position].core else { return }
         var sink = Sink(now: now, keepsEvents: keepsLogs)
         CoreDriver.drain(&core, now: now, into: &sink)
+        deadlines[position] = core.nextTimeout()
+        over[position] = core.state.isClosed
         members[position].core = core
         if let onDelivery {
             for delivery in sink.deliveries { onDelivery(position, now, delivery) }
@@ -428,18 +444,20 @@ public final class GroupSimulation {
                                     sender: position, receiver: receiver)
             if isCut(position, receiver) { continue }
             _ = links[position][receiver].submit(datagram, now: now)
+            busyLinks.insert(position << 16 | receiver)
         }
         members[position].log = log
     }
 
     /// Datagrams whose time has come arrive now, unless a partition stands between sender and receiver.
     private func releaseLinks() {
-        for from in links.indices {
-            for to in links[from].indices {
-                for datagram in links[from][to].due(now: now) where !isCut(from, to) {
-                    heap.push(now.microseconds, .arrival(datagram))
-                }
+        // In the order of the links, so that every run of a seed is the same.
+        for key in busyLinks.sorted() {
+            let from = key >> 16, to = key & 0xFFFF
+            for datagram in links[from][to].due(now: now) where !isCut(from, to) {
+                heap.push(now.microseconds, .arrival(datagram))
             }
+            if links[from][to].nextRelease() == nil { busyLinks.remove(key) }
         }
     }
 

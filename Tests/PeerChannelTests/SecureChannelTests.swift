@@ -62,6 +62,37 @@ struct SecureChannelTests {
         #expect(roundTrip > 30_000 && roundTrip < 80_000, "srtt \(roundTrip) µs")
     }
 
+    @Test("message 1 lost three times, then message 3 lost: message 3 is repeated after the last exchange's round trip")
+    func lostFinishAfterLostInitiations() {
+        let harness = ChannelHarness()
+        let simulation = harness.simulation(seed: 72, conditions: LinkConditions(delay: .milliseconds(20)))
+        var initiationsDropped = 0
+        var finishesSent: [TimeSpan] = []
+        simulation.tap = { side, bytes in
+            if side == .b, bytes.first == 1 { return [] }
+            if side == .a, bytes.first == 1, initiationsDropped < 3 {
+                initiationsDropped += 1
+                return []
+            }
+            if side == .a, bytes.first == 3 {
+                finishesSent.append(simulation.elapsed)
+                if finishesSent.count == 1 { return [] }
+            }
+            return [bytes]
+        }
+        let fromA = ChannelHarness.messages("after a slow start", 20)
+        for text in fromA { simulation.type(text, from: .a, at: .zero) }
+        simulation.endInput(.a, at: .zero)
+        simulation.endInput(.b, at: .zero)
+        let report = simulation.run(until: .seconds(600))
+        #expect(report[.b].shown == fromA)
+        #expect(initiationsDropped == 3 && finishesSent.count >= 2)
+        // The exchange that completed took one round trip (40 ms); the 1.4 s of lost copies before it are not a
+        // round trip, and must not space the repetitions of message 3 by seconds.
+        let gap = finishesSent.count >= 2 ? finishesSent[1] - finishesSent[0] : .seconds(3600)
+        #expect(gap <= .milliseconds(200), "message 3 repeated after \(gap)")
+    }
+
     @Test("no plaintext of a message, and no name, ever crosses the wire")
     func nothingInTheClear() {
         let harness = ChannelHarness()
