@@ -248,14 +248,14 @@ public struct GroupCore: MessengerCore {
             }
             let member = members[position]
             let silentSince = member.lastHeard ?? member.createdAt
-            if !member.isListed, now - member.createdAt > SecureChannel.responseLifetime {
+            if !member.isListed, now - member.createdAt >= SecureChannel.responseLifetime {
                 remove(position, now: now)
-            } else if member.isIntroduced, !member.wasSecured, now - member.createdAt > Self.introductionLifetime {
+            } else if member.isIntroduced, !member.wasSecured, now - member.createdAt >= Self.introductionLifetime {
                 // An address another member gave us that never answered: stop knocking, so that a member cannot
                 // point the whole group's handshakes at someone else for long.
                 notice("\(member.name ?? "a member") never answered at \(member.address); forgotten", peer: member.name)
                 remove(position, now: now)
-            } else if member.isListed, !inputEnded, now - silentSince > configuration.forgetAfter {
+            } else if member.isListed, !inputEnded, now - silentSince >= configuration.forgetAfter {
                 notice("\(member.name ?? member.address.description) forgotten: nothing heard for "
                        + "\(configuration.forgetAfter)", peer: member.name)
                 remove(position, now: now)
