@@ -97,6 +97,38 @@ struct GroupRedTeamTests {
         }
     }
 
+    /// `join` added to the sender's rooms with no bound (`hello` caps them at 64): memory grew with every one. Now a
+    /// member is kept in at most 64 rooms, and our own `/join` stops there too (so our `hello` is always readable).
+    @Test("a member's join flood is bounded: at most 64 rooms per member are kept")
+    func joinFloodIsBounded() {
+        let network = GroupNetwork(seed: 5)
+        network.addMember("alice")
+        network.addMember("mallory", peers: ["alice"])
+        #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
+        network.tamper("mallory") { core, now in
+            for step in 0..<1000 { core.forge("\u{1}cjoin room\(step)", to: "alice", now: now) }
+            core.forge("\u{1}cnick done", to: "alice", now: now)
+        }
+        #expect(network.run(until: network.elapsed + .seconds(30)) { network in
+            network.roster("alice").contains { $0.name == "done" }
+        })
+        let rooms = network.roster("alice").first { $0.name == "done" }?.rooms.count ?? 0
+        #expect(rooms <= GroupControl.maxRoomsPerMember, "alice keeps \(rooms) rooms for mallory")
+    }
+
+    @Test("/join past 64 rooms is refused with a notice, and the current room stays")
+    func ownJoinsAreBounded() throws {
+        var core = GroupCoreUnitTests.core(name: "alice")
+        for step in 0..<GroupControl.maxRoomsPerMember { try core.submit("/join room\(step)", now: .zero) }
+        _ = GroupCoreUnitTests.drainEvents(&core)
+        try core.submit("/join one-too-many", now: .zero)
+        let notices = GroupCoreUnitTests.drainEvents(&core).compactMap { if case .notice(let text, _) = $0 { text } else { nil } }
+        #expect(notices == ["you are in 64 rooms already: /leave one before joining #one-too-many"])
+        #expect(core.rooms.count == GroupControl.maxRoomsPerMember)
+        #expect(core.currentRoom == "room\(GroupControl.maxRoomsPerMember - 1)")
+        #expect(GroupControl(parsing: GroupControl.hello(name: "alice", rooms: core.rooms.sorted()).text) != nil)
+    }
+
     /// Introductions are dialed for 60 s and then forgotten, but nothing stops the same member introducing the same
     /// addresses again: with 60 made-up members at a third party's host every minute, the group knocks there for
     /// ever. The forgotten entries also stay in the member table (only strangers' entries are reused). Driven on
