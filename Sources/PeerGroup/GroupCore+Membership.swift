@@ -141,6 +141,7 @@ extension GroupCore {
             // behind a translated port): the member we have takes the new keys, and the newcomer goes.
             members[twin].channel.adopt(keysOf: members[position].channel, now: clock)
             members[twin].lastHeard = clock
+            members[position].handedToTwin = true
             remove(position, now: clock)
             return
         }
