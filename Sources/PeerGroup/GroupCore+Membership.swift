@@ -162,6 +162,7 @@ extension GroupCore {
             // behind a translated port): the member we have takes the new keys, and the newcomer goes.
             members[twin].channel.adopt(keysOf: members[position].channel, now: clock)
             members[twin].lastHeard = clock
+            members[position].handedToTwin = true
             remove(position, now: clock)
             return
         }
@@ -248,6 +249,14 @@ extension GroupCore {
             members[added].name = memberName
             notice("\(sender) says \(memberName) is in the group, at \(address): connecting", peer: memberName)
         case .join(let room):
+            guard members[position].rooms.count < GroupControl.maxRoomsPerMember || members[position].rooms.contains(room)
+            else {
+                // An honest build never gets here (`/join` stops at the same bound): refused and counted, quietly,
+                // so that a flood of joins costs neither memory nor a notice each.
+                reject("\(sender) joined more than \(GroupControl.maxRoomsPerMember) rooms; join \(room) ignored",
+                       bytes: room.utf8.count)
+                return
+            }
             members[position].rooms.insert(room)
             if rooms.contains(room) { notice("\(sender) joined #\(room)", peer: sender) }
         case .leave(let room):
@@ -326,11 +335,17 @@ extension GroupCore {
     }
 
     mutating func join(_ room: String, now: Instant) {
-        currentRoom = room
         guard room != ChatInput.generalRoom, !rooms.contains(room) else {
+            currentRoom = room
             notice("now talking in #\(room)")
             return
         }
+        // Every member keeps at most this many of ours, and a `hello` carries no more.
+        guard rooms.count < GroupControl.maxRoomsPerMember else {
+            notice("you are in \(GroupControl.maxRoomsPerMember) rooms already: /leave one before joining #\(room)")
+            return
+        }
+        currentRoom = room
         rooms.insert(room)
         sendControlToAll(.join(room))
         let others = members.filter { $0.isListed && $0.rooms.contains(room) }.compactMap(\.name).sorted()

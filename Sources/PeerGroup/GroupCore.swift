@@ -76,6 +76,8 @@ public struct GroupCore: MessengerCore {
         var finished = false
         /// No longer in the roster: its session ended, it was refused, or it was forgotten.
         var removed = false
+        /// Removed because its handshake was another entry's member (a twin): that entry carries its lines.
+        var handedToTwin = false
         let createdAt: Instant
 
         /// Whether we said that it has not answered yet.
@@ -358,7 +360,10 @@ public struct GroupCore: MessengerCore {
         let live = members.filter { !$0.removed }
         guard inputEnded || interrupted, live.allSatisfy(\.isClosed) else { return .open }
         var outcome = SessionOutcome(everythingAcknowledged: true, reason: interrupted ? .interrupted : .completed)
-        for member in members where member.isListed || member.removed && member.wasSecured {
+        // A member we dialed and lost before it answered (forgotten, refused) took the lines queued for it along:
+        // they count as not acknowledged, as they would have between two peers.
+        for member in members
+        where member.isListed || member.removed && (member.wasSecured || member.dialed && !member.handedToTwin) {
             guard case .closed(let closed) = member.channel.state else { continue }
             if !closed.everythingAcknowledged { outcome.everythingAcknowledged = false }
             if closed.reason != .completed, !interrupted { outcome.reason = closed.reason }

@@ -78,6 +78,10 @@ public enum GroupControl: Equatable, Sendable {
     /// The sender's new name.
     case nick(String)
 
+    /// A member is in at most this many rooms besides `general`: what a `hello` can carry, and what a receiver
+    /// keeps for each member, however many `join`s it sends.
+    public static let maxRoomsPerMember = 64
+
     /// The words.
     public var text: String {
         switch self {
@@ -98,7 +102,7 @@ public enum GroupControl: Equatable, Sendable {
         switch (verb, words.count) {
         case ("hello", 2...):
             let rooms = Array(words.dropFirst(2))
-            guard valid(words[1]), rooms.count <= 64, rooms.allSatisfy(valid) else { return nil }
+            guard valid(words[1]), rooms.count <= Self.maxRoomsPerMember, rooms.allSatisfy(valid) else { return nil }
             self = .hello(name: words[1], rooms: rooms)
         case ("member", 5):
             guard let key = Self.bytes(hex: words[1]), key.count == 32, let port = UInt16(words[3]), port != 0,

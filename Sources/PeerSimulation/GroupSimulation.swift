@@ -232,6 +232,16 @@ public final class GroupSimulation {
         partitions.append((Set(labels.map(index)), Instant.zero + time, Instant.zero + time + duration))
     }
 
+    /// Lets a test play a hostile `label`: `body` changes its core now (say, hands a forged control message to one of
+    /// its sessions), and what it then sends goes out as after any input.
+    public func tamper(_ label: String, _ body: (inout GroupCore, Instant) -> Void) {
+        let position = index(label)
+        guard var core = members[position].core else { return }
+        body(&core, now)
+        members[position].core = core
+        drain(position)
+    }
+
     /// The labels of every member, in the order added.
     public var labels: [String] { members.map(\.label) }
 

@@ -1,0 +1,313 @@
+import PeerChannel
+import PeerCrypto
+@testable import PeerGroup
+import PeerSession
+import PeerSimulation
+import PeerWire
+import Testing
+
+/// A red team's findings against groups, each as the attack (or the mistake) that shows it: a member that completed
+/// its handshake with its own key and then says what an honest build never would (`GroupSimulation.tamper` hands its
+/// sessions raw control messages), or an off-path sender of forged initiations. A finding not fixed yet is a
+/// `withKnownIssue`: it passes while the weakness is there, and fails once a fix makes the attack stop working
+/// (remove the wrapper then).
+struct GroupRedTeamTests {
+    static func pinnedEvents(_ log: GroupSimulation.MemberLog) -> [String] {
+        log.events.compactMap { if case .pinned(let name, _, _) = $0.event { name } else { nil } }
+    }
+
+    // MARK: Time
+
+    /// `nextTimeout` names the instant a stranger, an introduction or a silent member is due to go, but
+    /// `handleTimeout` only acted strictly after it: called at that very instant (as every virtual-clock driver
+    /// does) it changed nothing, and the same deadline came back for ever — a busy loop in `GroupSimulation`, the fuzz
+    /// target and any simulation, and a spin until the clock ticks in the runtime.
+    @Test("every deadline a core names is acted on at that instant: the next one is later")
+    func deadlinesMoveOn() {
+        let mallory = PeerAddress(host: "10.0.0.2", port: 4000)
+        var core = GroupCoreUnitTests.core(name: "alice", peers: [mallory])
+        core.act(on: .member(key: [UInt8](repeating: 7, count: 32), address: PeerAddress(host: "10.9.9.9", port: 1),
+                             name: "ghost"), from: 0, now: .zero)
+        var now = Instant.zero
+        var repeatsAtOneInstant = 0
+        var worst = 0
+        for _ in 0..<20_000 {
+            guard let deadline = core.nextTimeout(), deadline <= .zero + .seconds(700) else { break }
+            repeatsAtOneInstant = deadline <= now ? repeatsAtOneInstant + 1 : 0
+            worst = max(worst, repeatsAtOneInstant)
+            if repeatsAtOneInstant > 10 { break }
+            now = max(now, deadline)
+            core.handleTimeout(now: now)
+            while core.pollTransmit(now: now) != nil {}
+            while core.pollEvent() != nil {}
+        }
+        #expect(worst <= 1, "the deadline at \(now) came back \(worst) times without anything changing")
+        #expect(now >= .zero + .seconds(600), "stopped at \(now)")
+        #expect(core.roster(now: now).isEmpty, "the introduction (60 s) and the silent peer (600 s) are gone")
+    }
+
+    // MARK: A hostile member
+
+    /// `nick` (and `hello`) pin each new name to the sender's key at every receiver and never release the old one,
+    /// and each pin is a `pinned` event, which the runtime writes to the known-peers file: one member can take any
+    /// number of names, for ever, on every member's disk.
+    @Test("a member's nick flood pins every name it passes through, for good: a later member by one is refused")
+    func nickFloodSquatsNames() {
+        let network = GroupSimulation(seed: 3)
+        network.addMember("alice")
+        network.addMember("mallory", peers: ["alice"])
+        #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
+        let pinsBefore = Self.pinnedEvents(network.log("alice")).count
+        network.tamper("mallory") { core, now in
+            for step in 0..<300 { core.forge("\u{1}cnick squat\(step)", to: "alice", now: now) }
+        }
+        #expect(network.run(until: network.elapsed + .seconds(20)) { network in
+            network.roster("alice").contains { $0.name == "squat299" }
+        })
+        // A newcomer that is really called squat0 (mallory's name for a moment, long ago).
+        network.addMember("squat0", peers: ["alice"], startAt: network.elapsed)
+        network.run(until: network.elapsed + .seconds(20)) { $0.roster("alice").count == 2 }
+        withKnownIssue("finding: nick squatting (pins are never released, and each is written to disk)") {
+            let pinnedByMallory = Self.pinnedEvents(network.log("alice")).count - pinsBefore
+            #expect(pinnedByMallory <= 2, "alice pinned \(pinnedByMallory) names to mallory's key")
+            #expect(network.roster("alice").contains { $0.name == "squat0" }, "squat0 was refused")
+        }
+    }
+
+    /// The name a newcomer first hears wins: a member that tells the newcomer `nick bob` before the real bob's
+    /// handshake with it completes is bob there, and the real bob is refused as an impersonator ("bob's key
+    /// changed … someone is impersonating bob"), although bob holds the name in the group.
+    @Test("a member can take an existing member's name at a newcomer, which then refuses the real one")
+    func nickTakesAGroupNameAtANewcomer() {
+        let network = GroupSimulation(seed: 4)
+        network.addMember("alice")
+        network.addMember("bob", peers: ["alice"])
+        network.addMember("mallory", peers: ["alice"])
+        #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
+        network.addMember("victim", peers: ["mallory"], startAt: network.elapsed)
+        // Mallory's handshake with the newcomer completes (its introductions of alice and bob are on their way).
+        #expect(network.run(until: network.elapsed + .seconds(10)) { network in
+            network.core("mallory")?.members.contains { $0.name == "victim" && $0.wasSecured } ?? false
+        })
+        network.tamper("mallory") { core, now in core.forge("\u{1}cnick bob", to: "victim", now: now) }
+        network.run(until: network.elapsed + .seconds(30))
+        let bobKey = network.publicKey("bob")
+        let victimsBobs = network.core("victim")?.members.filter { $0.isListed && $0.name == "bob" }.map(\.key) ?? []
+        withKnownIssue("finding: a nick takes a name the group already gives another key") {
+            #expect(victimsBobs == [bobKey], "victim's bob is not bob's key")
+        }
+    }
+
+    /// `join` added to the sender's rooms with no bound (`hello` caps them at 64): memory grew with every one. Now a
+    /// member is kept in at most 64 rooms, and our own `/join` stops there too (so our `hello` is always readable).
+    @Test("a member's join flood is bounded: at most 64 rooms per member are kept")
+    func joinFloodIsBounded() {
+        let network = GroupSimulation(seed: 5)
+        network.addMember("alice")
+        network.addMember("mallory", peers: ["alice"])
+        #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
+        network.tamper("mallory") { core, now in
+            for step in 0..<1000 { core.forge("\u{1}cjoin room\(step)", to: "alice", now: now) }
+            core.forge("\u{1}cnick done", to: "alice", now: now)
+        }
+        #expect(network.run(until: network.elapsed + .seconds(30)) { network in
+            network.roster("alice").contains { $0.name == "done" }
+        })
+        let rooms = network.roster("alice").first { $0.name == "done" }?.rooms.count ?? 0
+        #expect(rooms <= GroupControl.maxRoomsPerMember, "alice keeps \(rooms) rooms for mallory")
+    }
+
+    @Test("/join past 64 rooms is refused with a notice, and the current room stays")
+    func ownJoinsAreBounded() throws {
+        var core = GroupCoreUnitTests.core(name: "alice")
+        for step in 0..<GroupControl.maxRoomsPerMember { try core.submit("/join room\(step)", now: .zero) }
+        _ = GroupCoreUnitTests.drainEvents(&core)
+        try core.submit("/join one-too-many", now: .zero)
+        let notices = GroupCoreUnitTests.drainEvents(&core).compactMap { if case .notice(let text, _) = $0 { text } else { nil } }
+        #expect(notices == ["you are in 64 rooms already: /leave one before joining #one-too-many"])
+        #expect(core.rooms.count == GroupControl.maxRoomsPerMember)
+        #expect(core.currentRoom == "room\(GroupControl.maxRoomsPerMember - 1)")
+        #expect(GroupControl(parsing: GroupControl.hello(name: "alice", rooms: core.rooms.sorted()).text) != nil)
+    }
+
+    /// Introductions are dialed for 60 s and then forgotten, but nothing stops the same member introducing the same
+    /// addresses again: with 60 made-up members at a third party's host every minute, the group knocks there for
+    /// ever. The forgotten entries also stay in the member table (only strangers' entries are reused). Driven on
+    /// one core (as if its session with mallory delivered the introductions), for speed.
+    @Test("re-introducing a forgotten address keeps the group knocking at a third party, and the table grows")
+    func reintroductionsKeepKnocking() {
+        let mallory = PeerAddress(host: "10.0.0.2", port: 4000)
+        var alice = GroupCoreUnitTests.core(name: "alice", peers: [mallory])
+        let rounds = 6
+        var introductionBytes = 0
+        var knocks: [(time: Instant, bytes: Int)] = []
+        var now = Instant.zero
+        for round in 0..<rounds {
+            for port in 1...60 {
+                let key = (0..<32).map { UInt8(truncatingIfNeeded: port &* 7 &+ $0 &+ round &* 131) }
+                let control = GroupControl.member(key: key, address: PeerAddress(host: "10.9.9.9", port: UInt16(port)),
+                                                  name: "ghost\(round)x\(port)")
+                introductionBytes += GroupEnvelope.control(control).text.utf8.count
+                alice.act(on: control, from: 0, now: now)
+            }
+            let roundEnds = now + .seconds(61)
+            while let deadline = alice.nextTimeout(), deadline <= roundEnds {
+                now = max(now, deadline)
+                alice.handleTimeout(now: now)
+                while let transmit = alice.pollTransmit(now: now) {
+                    if transmit.destination?.host == "10.9.9.9" { knocks.append((now, transmit.bytes.count)) }
+                }
+                while alice.pollEvent() != nil {}
+            }
+            now = roundEnds
+        }
+        let knockBytes = knocks.reduce(0) { $0 + $1.bytes }
+        let lastMinutes = knocks.filter { $0.time >= now - .seconds(61 * 4) }
+        print("red team: \(rounds) rounds of 60 introductions (\(introductionBytes) bytes from mallory): alice sent "
+              + "\(knocks.count) initiations, \(knockBytes) bytes, to the third party; her table holds "
+              + "\(alice.members.count) entries")
+        withKnownIssue("finding: re-introductions keep the group knocking, and forgotten entries pile up") {
+            #expect(lastMinutes.isEmpty, "still knocking: \(lastMinutes.count) initiations in the last 4 minutes")
+            #expect(alice.members.count <= 70)
+        }
+    }
+
+    /// A private line to a member that was introduced but never answers is dropped with it after 60 s; the sender
+    /// exited as if everything was acknowledged (the README: exit 1 when a member in the roster did not acknowledge
+    /// everything). Now a member we dialed and lost before it answered counts as not having acknowledged.
+    @Test("a private line to an introduced member that never answers is not counted as acknowledged")
+    func privateLineToALostIntroductionIsUnacknowledged() {
+        let network = GroupSimulation(seed: 7, categories: [.status])
+        network.addMember("alice")
+        network.addMember("bob", peers: ["alice"])
+        #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
+        network.tamper("bob") { core, now in
+            let key = [UInt8](repeating: 0x42, count: 32)
+            core.forge("\u{1}cmember \(GroupControl.hex(key)) 10.9.9.9 4000 carol", to: "alice", now: now)
+        }
+        #expect(network.run(until: network.elapsed + .seconds(2)) { $0.roster("alice").contains { $0.name == "carol" } })
+        network.type("/msg carol only for you", by: "alice", at: network.elapsed + .milliseconds(10))
+        // Input ends after carol's introduction was forgotten (60 s): ended sooner, carol's session lingers out
+        // unacknowledged and the outcome says so.
+        network.endInput("alice", at: network.elapsed + .seconds(70))
+        network.endInput("bob", at: network.elapsed + .seconds(70))
+        network.run(until: network.elapsed + .seconds(180))
+        #expect(network.core("alice")?.statistics.messagesSent == 1)
+        guard case .closed(let outcome) = network.state("alice") else {
+            Issue.record("alice did not finish: \(String(describing: network.state("alice")))")
+            return
+        }
+        #expect(!outcome.everythingAcknowledged, "the line to carol counted as acknowledged (exit 0)")
+    }
+
+    /// The same for two peers: a `--dest-port` peer that never answers is forgotten after 10 minutes, and then the
+    /// lines queued for it no longer counted, so a conversation that never happened ended "all acknowledged", exit 0
+    /// (before groups, and now again, exit 1).
+    @Test("lines to a dialed peer that never answered still count as unacknowledged once it is forgotten")
+    func linesToAForgottenPeerStayUnacknowledged() throws {
+        var alice = GroupCoreUnitTests.core(name: "alice", peers: [PeerAddress(host: "10.9.9.9", port: 4000)])
+        try alice.submit("is anyone there?", now: .zero)
+        var now = Instant.zero
+        func run(until end: Instant) {
+            while let deadline = alice.nextTimeout(), deadline <= end {
+                now = max(now, deadline)
+                alice.handleTimeout(now: now)
+                while alice.pollTransmit(now: now) != nil {}
+                while alice.pollEvent() != nil {}
+            }
+            now = max(now, end)
+        }
+        run(until: .zero + .seconds(11 * 60))
+        alice.finishInput(now: now)
+        run(until: now + .seconds(60))
+        guard case .closed(let outcome) = alice.state else {
+            Issue.record("alice did not finish: \(alice.state)")
+            return
+        }
+        #expect(!outcome.everythingAcknowledged, "a line never delivered counted as acknowledged (exit 0)")
+    }
+
+    // MARK: Off-path
+
+    /// At most 16 strangers are admitted a second, group-wide: an off-path sender of 16 forged initiations a second
+    /// (from one host, any listen ports it likes, no key needed) keeps every genuine joiner's initiation refused.
+    @Test("16 forged initiations a second from one host keep a genuine joiner out")
+    func forgedInitiationsKeepAJoinerOut() {
+        #expect(Self.joinerGetsIn(underAttack: false), "without the forgeries the joiner gets in")
+        withKnownIssue("finding: the stranger budget is group-wide, so a trickle of forgeries keeps joiners out") {
+            #expect(Self.joinerGetsIn(underAttack: true), "the joiner never got in")
+        }
+    }
+
+    /// A member and a joiner dialing it, 10 ms apart, for 30 s; under attack, 16 forged initiations from another
+    /// host reach the member at the start of every second.
+    static func joinerGetsIn(underAttack: Bool) -> Bool {
+        let key = X25519.newPrivateKey()
+        let memberAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        var member = GroupCore(
+            configuration: GroupConfiguration(
+                channel: ChannelConfiguration(session: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 1)),
+                                              staticKey: key, listenPort: 4000),
+                publicKey: X25519.publicKey(privateKey: key), peers: []),
+            now: .zero)
+        let joinerKey = X25519.newPrivateKey()
+        let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        var joiner = GroupCore(
+            configuration: GroupConfiguration(
+                channel: ChannelConfiguration(session: SessionConfiguration(name: "joiner", sessionID: SessionID(rawValue: 2)),
+                                              staticKey: joinerKey, listenPort: 4000),
+                publicKey: X25519.publicKey(privateKey: joinerKey), peers: [memberAddress]),
+            now: .zero)
+        func forged(port: UInt16) -> [UInt8] {
+            var bytes: [UInt8] = [1, 0, 0, 0, UInt8(truncatingIfNeeded: port), UInt8(port >> 8), UInt8(port & 0xFF)]
+            bytes += [UInt8](repeating: 9, count: 32)
+            bytes += [UInt8(port >> 8), UInt8(port & 0xFF)] + [UInt8](repeating: 0, count: 23)
+            return bytes
+        }
+        var forgedPort: UInt16 = 10_000
+        // Everything between the two arrives 10 ms after it is sent (a 20 ms round trip).
+        var inFlight: [(at: Instant, toMember: Bool, bytes: [UInt8])] = []
+        var now = Instant.zero
+        while now < .zero + .seconds(30) {
+            if underAttack, now.microseconds % 1_000_000 == 0 {
+                for _ in 0..<GroupCore.strangersPerSecond {
+                    forgedPort &+= 1
+                    forged(port: forgedPort).withUnsafeBytes {
+                        member.receive($0, from: PeerAddress(host: "10.6.6.6", port: 7000), now: now)
+                    }
+                }
+            }
+            for datagram in inFlight where datagram.at <= now {
+                datagram.bytes.withUnsafeBytes {
+                    if datagram.toMember {
+                        member.receive($0, from: PeerAddress(host: joinerAddress.host, port: 5000), now: now)
+                    } else {
+                        joiner.receive($0, from: PeerAddress(host: memberAddress.host, port: 5000), now: now)
+                    }
+                }
+            }
+            inFlight.removeAll { $0.at <= now }
+            if let deadline = member.nextTimeout(), deadline <= now { member.handleTimeout(now: now) }
+            if let deadline = joiner.nextTimeout(), deadline <= now { joiner.handleTimeout(now: now) }
+            while let transmit = member.pollTransmit(now: now) {
+                if transmit.destination == joinerAddress { inFlight.append((now + .milliseconds(10), false, transmit.bytes)) }
+            }
+            while let transmit = joiner.pollTransmit(now: now) {
+                inFlight.append((now + .milliseconds(10), true, transmit.bytes))
+            }
+            while member.pollEvent() != nil {}
+            while joiner.pollEvent() != nil {}
+            now = now + .milliseconds(1)
+        }
+        return member.roster(now: now).contains { $0.name == "joiner" }
+    }
+}
+
+extension GroupCore {
+    /// A hostile member's raw session message to the member it calls `name`, bypassing the envelope an honest
+    /// build always wraps typed text in.
+    mutating func forge(_ body: String, to name: String, now: Instant) {
+        guard let position = members.firstIndex(where: { !$0.removed && $0.name == name }) else { return }
+        submit(body, to: position, now: now)
+    }
+}
