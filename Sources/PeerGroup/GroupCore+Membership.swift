@@ -236,12 +236,21 @@ extension GroupCore {
             if newName != members[position].name { rename(position, to: newName) }
             members[position].rooms = Set(memberRooms)
         case .member(let key, let address, let memberName):
-            guard key != configuration.publicKey, !members.contains(where: { !$0.removed && $0.key == key }),
-                  !members.contains(where: { !$0.removed && $0.address == address })
+            guard key != configuration.publicKey, !members.contains(where: { !$0.removed && $0.key == key })
             else { return }
             if let owner = pins[memberName], owner != key {
                 notice("\(sender) told us of \(memberName) with a key that is not \(memberName)'s; ignored",
                        peer: sender)
+                return
+            }
+            if let existing = members.firstIndex(where: { !$0.removed && $0.address == address }) {
+                // Its own handshake reached us before the introduction and is still under way: dial it too, so
+                // that one lost message of that handshake does not leave us waiting out its 10-second expiry.
+                if !members[existing].wasSecured, !members[existing].dialed, !inputEnded {
+                    members[existing].dialed = true
+                    members[existing].name = memberName
+                    members[existing].channel.initiate(now: now)
+                }
                 return
             }
             guard !inputEnded, members.filter({ !$0.removed }).count < configuration.maxMembers else { return }
