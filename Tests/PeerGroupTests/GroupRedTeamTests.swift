@@ -226,6 +226,22 @@ struct GroupRedTeamTests {
         #expect(!outcome.everythingAcknowledged, "a line never delivered counted as acknowledged (exit 0)")
     }
 
+    // MARK: Names on screen
+
+    /// Names refused controls and bidirectional marks, but not other spaces or invisible characters: a member called
+    /// `alice` + NO-BREAK SPACE + `(private)` showed its general lines exactly as alice's private ones look, and
+    /// `alice` + ZERO WIDTH SPACE was a second, different name that looks like alice (on `/nick`, in a handshake, in
+    /// a room's name alike).
+    @Test("names cannot hold spaces or invisible characters that make one line look like another's",
+          arguments: ["alice\u{A0}(private)", "#ops\u{2002}alice", "alice\u{200B}", "alice\u{2060}", "al\u{AD}ice",
+                      "alice\u{3000}", "\u{FEFF}alice", "alice\u{E0041}", "alice\u{2028}bob", "alice\u{115F}",
+                      "alice\u{FE0F}", "alice\u{200D}", "1\u{200D}2", "\u{200D}\u{1F469}", "a\u{61C}b", "\u{3164}"])
+    func namesCannotLookLikeOthers(name: String) {
+        #expect(!Wire.isValidName(name), "\(name.unicodeScalars.map { String($0.value, radix: 16) })")
+        #expect(GroupControl(parsing: "nick \(name)") == nil)
+        #expect(ChatInput.parse("/nick \(name)") != .nick(name))
+    }
+
     // MARK: Off-path
 
     /// At most 16 strangers are admitted a second, group-wide: an off-path sender of 16 forged initiations a second
