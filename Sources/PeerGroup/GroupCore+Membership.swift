@@ -271,11 +271,20 @@ extension GroupCore {
             return
         }
         members[position].name = newName
-        if pins[newName] == nil {
-            share(pin: newName, key: key)
-            events.push(.pinned(name: newName, fingerprint: Fingerprint(publicKey: key).description, publicKey: key))
-        }
+        // A nick is held while it is used, in memory only (no `pinned` event, so not in the known-peers file): the
+        // one before goes, unless it is the member's handshake name, so that a member holds at most two names and
+        // cannot squat others' for good.
+        share(pin: newName, key: key)
+        if old != members[position].channel.remoteName { release(pin: old, key: key) }
         notice("\(old) is now known as \(newName)", peer: newName)
+    }
+
+    /// Lets `releasedName` go on every channel when it is `key`'s by a nick: not a handshake's pin from the
+    /// known-peers file.
+    mutating func release(pin releasedName: String, key: [UInt8]) {
+        guard pins[releasedName] == key, configuration.channel.knownKeys[releasedName] == nil else { return }
+        pins[releasedName] = nil
+        for position in members.indices { members[position].channel.unpin(name: releasedName, key: key) }
     }
 
     // MARK: What we say
@@ -401,7 +410,8 @@ extension GroupCore {
         }
         let old = name
         name = newName
-        pins[newName] = configuration.publicKey
+        share(pin: newName, key: configuration.publicKey)
+        if old != configuration.channel.session.name { release(pin: old, key: configuration.publicKey) }
         sendControlToAll(.nick(newName))
         notice("you are now known as \(newName) (were \(old))")
     }

@@ -47,30 +47,49 @@ struct GroupRedTeamTests {
 
     // MARK: A hostile member
 
-    /// `nick` (and `hello`) pin each new name to the sender's key at every receiver and never release the old one,
-    /// and each pin is a `pinned` event, which the runtime writes to the known-peers file: one member can take any
-    /// number of names, for ever, on every member's disk.
-    @Test("a member's nick flood pins every name it passes through, for good: a later member by one is refused")
-    func nickFloodSquatsNames() {
+    /// `nick` (and `hello`) pinned each new name to the sender's key at every receiver and never released the old
+    /// one, and each pin was a `pinned` event, which the runtime writes to the known-peers file: one member could
+    /// take any number of names, for ever, on every member's disk. Now a nick is held while it is used, in memory.
+    @Test("a member's nick flood holds one name at a time: the names it moved on from are free, nothing is on disk")
+    func nickFloodHoldsOneName() {
         let network = GroupNetwork(seed: 3)
         network.addMember("alice")
         network.addMember("mallory", peers: ["alice"])
         #expect(network.run(until: .seconds(10)) { $0.isFullMesh })
         let pinsBefore = Self.pinnedEvents(network.log("alice")).count
+        let pinTableBefore = network.core("alice")?.pins.count ?? 0
         network.tamper("mallory") { core, now in
             for step in 0..<300 { core.forge("\u{1}cnick squat\(step)", to: "alice", now: now) }
         }
         #expect(network.run(until: network.elapsed + .seconds(20)) { network in
             network.roster("alice").contains { $0.name == "squat299" }
         })
-        // A newcomer that is really called squat0 (mallory's name for a moment, long ago).
+        let pinnedByMallory = Self.pinnedEvents(network.log("alice")).count - pinsBefore
+        #expect(pinnedByMallory == 0, "alice pinned \(pinnedByMallory) nicks (each a line in her known-peers file)")
+        let pinTable = network.core("alice")?.pins.count ?? 0
+        #expect(pinTable <= pinTableBefore + 1, "alice holds \(pinTable - pinTableBefore) more pins")
+        // A newcomer that is really called squat0 (mallory's name for a moment, long ago) gets in; one called
+        // squat299 (mallory's name now) does not.
         network.addMember("squat0", peers: ["alice"], startAt: network.elapsed)
-        network.run(until: network.elapsed + .seconds(20)) { $0.roster("alice").count == 2 }
-        withKnownIssue("finding: nick squatting (pins are never released, and each is written to disk)") {
-            let pinnedByMallory = Self.pinnedEvents(network.log("alice")).count - pinsBefore
-            #expect(pinnedByMallory <= 2, "alice pinned \(pinnedByMallory) names to mallory's key")
-            #expect(network.roster("alice").contains { $0.name == "squat0" }, "squat0 was refused")
-        }
+        network.addMember("squat299", label: "latecomer", peers: ["alice"], startAt: network.elapsed)
+        network.run(until: network.elapsed + .seconds(20)) { $0.roster("alice").count == 3 }
+        let names = network.roster("alice").map(\.name)
+        #expect(names.contains("squat0"), "squat0 was refused: \(names)")
+        #expect(names.filter { $0 == "squat299" }.count == 1, "\(names)")
+        #expect(network.core("alice")?.pins["squat299"] == network.publicKey("mallory"))
+    }
+
+    @Test("our own /nick releases the nick before it (never the name we started with)")
+    func ownNickReleasesThePreviousOne() throws {
+        var core = GroupCoreUnitTests.core(name: "alice")
+        let ours = core.pins["alice"]
+        try core.submit("/nick robert", now: .zero)
+        try core.submit("/nick rob", now: .zero)
+        try core.submit("/nick alice", now: .zero)
+        #expect(core.pins["robert"] == nil && core.pins["rob"] == nil)
+        #expect(core.pins["alice"] == ours)
+        try core.submit("/nick rob", now: .zero)
+        #expect(core.pins["rob"] == ours && core.pins["alice"] == ours)
     }
 
     /// The name a newcomer first hears wins: a member that tells the newcomer `nick bob` before the real bob's
