@@ -253,6 +253,11 @@ public struct SecureChannel: MessengerCore {
     /// and a name taken in the group must be refused to any other key on every channel.
     public mutating func pin(name: String, key: [UInt8]) { knownKeys[name] = key }
 
+    /// Lets `name` go, if it is `key`'s here: a group member moved on from a nick, which another may now take.
+    public mutating func unpin(name: String, key: [UInt8]) {
+        if knownKeys[name] == key { knownKeys[name] = nil }
+    }
+
     /// Whether a handshake of ours is waiting for its answer.
     public var isInitiating: Bool { initiation != nil }
 

@@ -395,8 +395,8 @@ private func parseForgetCommand(_ reader: inout ArgumentReader) throws(UsageErro
     for operand in operands {
         guard peer == nil else { throw UsageError("peer forget takes one NAME, not also \(operand)") }
         guard Wire.isValidName(operand) else {
-            throw UsageError("peer forget needs a peer's name (1 to \(Wire.maxNameBytes) bytes without spaces, '=' "
-                             + "or control characters), not \"\(operand)\"")
+            throw UsageError("peer forget needs a peer's name (1 to \(Wire.maxNameBytes) bytes without spaces, '=', "
+                             + "control or invisible characters), not \"\(operand)\"")
         }
         peer = operand
     }
@@ -467,8 +467,8 @@ private struct ArgumentReader {
     mutating func name(for flag: String) throws(UsageError) -> String {
         let name = try value(for: flag)
         guard Wire.isValidName(name) else {
-            throw UsageError("\(flag) must be 1 to \(Wire.maxNameBytes) bytes without spaces, '=' or control "
-                             + "characters, not \"\(name)\"")
+            throw UsageError("\(flag) must be 1 to \(Wire.maxNameBytes) bytes without spaces, '=', control "
+                             + "or invisible characters, not \"\(name)\"")
         }
         return name
     }

@@ -31,8 +31,8 @@ public enum ChatInput: Equatable, Sendable {
     /// The room every member is in, which cannot be left.
     public static let generalRoom = "general"
 
-    /// Whether `room` can be a room's name: 1 to 32 bytes of UTF-8 with no spaces, '=' or control characters (the
-    /// same rules as a name).
+    /// Whether `room` can be a room's name: 1 to 32 bytes of UTF-8 with no spaces, '=', control or invisible
+    /// characters (the same rules as a name, `Wire.isValidName`).
     public static func isValidRoom(_ room: String) -> Bool { Wire.isValidName(room) }
 
     /// What `line` means.
@@ -72,7 +72,7 @@ public enum ChatInput: Equatable, Sendable {
         case "nick":
             guard !rest.isEmpty else { return .invalid("usage: /nick NEW") }
             guard Wire.isValidName(String(rest)) else {
-                return .invalid("a name is 1 to 32 bytes with no spaces, '=' or control characters")
+                return .invalid("a name is 1 to 32 bytes with no spaces, '=', control or invisible characters")
             }
             return .nick(String(rest))
         case "quit", "exit":
@@ -91,6 +91,6 @@ public enum ChatInput: Equatable, Sendable {
     }
 
     private static func invalidRoom(_ room: String) -> ChatInput {
-        .invalid("\(room) cannot be a room: a room is 1 to 32 bytes with no spaces, '=' or control characters")
+        .invalid("\(room) cannot be a room: a room is 1 to 32 bytes with no spaces, '=', control or invisible characters")
     }
 }

@@ -46,9 +46,22 @@ extension GroupCore {
         let strangers = members.indices.filter { !members[$0].removed && !members[$0].isListed }
         if strangers.count >= configuration.maxStrangers, let oldest = strangers.first { remove(oldest, now: now) }
         guard members.filter({ !$0.removed }).count < configuration.maxMembers else { return nil }
-        // Removed members' entries are reused, so the table cannot grow without bound.
-        if let spent = members.firstIndex(where: { $0.removed && !$0.wasSecured }) { members.remove(at: spent) }
+        compact()
         return addMember(at: address, dialed: false, expectedKey: nil, now: now)
+    }
+
+    /// Drops the entries of members removed before a handshake with them completed (strangers, introductions that
+    /// never answered), so that the table cannot grow without bound: only the outcome still needs them, and it
+    /// keeps one flag for them. Shifts positions: call it only where none is held.
+    mutating func compact() {
+        guard members.contains(where: { $0.removed && !$0.wasSecured }) else { return }
+        for member in members where member.removed && !member.wasSecured && member.dialed && !member.handedToTwin {
+            if case .closed(let closed) = member.channel.state, !closed.everythingAcknowledged {
+                lostUnacknowledgedLines = true
+            }
+        }
+        members.removeAll { $0.removed && !$0.wasSecured }
+        if nextToPoll >= members.count { nextToPoll = 0 }
     }
 
     /// Takes a member out of the roster; its session stops.
@@ -254,8 +267,17 @@ extension GroupCore {
                 return
             }
             guard !inputEnded, members.filter({ !$0.removed }).count < configuration.maxMembers else { return }
+            if let introducer = members[position].key,
+               let unanswered = unansweredIntroductions[introducer], unanswered >= Self.unansweredIntroductionsAllowed {
+                // Refused and counted, quietly: a member that keeps introducing addresses that never answer is not
+                // dialing through us any more.
+                reject("\(sender) introduced \(unanswered) members who never answered; its introduction of "
+                       + "\(memberName) at \(address) is ignored", bytes: 0)
+                return
+            }
             let added = addMember(at: address, dialed: true, expectedKey: key, now: now)
             members[added].name = memberName
+            members[added].introducer = members[position].key
             notice("\(sender) says \(memberName) is in the group, at \(address): connecting", peer: memberName)
         case .join(let room):
             guard members[position].rooms.count < GroupControl.maxRoomsPerMember || members[position].rooms.contains(room)
@@ -286,11 +308,20 @@ extension GroupCore {
             return
         }
         members[position].name = newName
-        if pins[newName] == nil {
-            share(pin: newName, key: key)
-            events.push(.pinned(name: newName, fingerprint: Fingerprint(publicKey: key).description, publicKey: key))
-        }
+        // A nick is held while it is used, in memory only (no `pinned` event, so not in the known-peers file): the
+        // one before goes, unless it is the member's handshake name, so that a member holds at most two names and
+        // cannot squat others' for good.
+        share(pin: newName, key: key)
+        if old != members[position].channel.remoteName { release(pin: old, key: key) }
         notice("\(old) is now known as \(newName)", peer: newName)
+    }
+
+    /// Lets `releasedName` go on every channel when it is `key`'s by a nick: not a handshake's pin from the
+    /// known-peers file.
+    mutating func release(pin releasedName: String, key: [UInt8]) {
+        guard pins[releasedName] == key, configuration.channel.knownKeys[releasedName] == nil else { return }
+        pins[releasedName] = nil
+        for position in members.indices { members[position].channel.unpin(name: releasedName, key: key) }
     }
 
     // MARK: What we say
@@ -416,7 +447,8 @@ extension GroupCore {
         }
         let old = name
         name = newName
-        pins[newName] = configuration.publicKey
+        share(pin: newName, key: configuration.publicKey)
+        if old != configuration.channel.session.name { release(pin: old, key: configuration.publicKey) }
         sendControlToAll(.nick(newName))
         notice("you are now known as \(newName) (were \(old))")
     }

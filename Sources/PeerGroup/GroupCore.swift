@@ -49,6 +49,15 @@ public struct GroupCore: MessengerCore {
     static let unansweredNotice = TimeSpan.seconds(5)
     /// A member another member introduced, whose handshake never completed in this long, is forgotten.
     static let introductionLifetime = TimeSpan.seconds(60)
+    /// A member whose introductions went unanswered this many times is not listened to again (for introductions):
+    /// otherwise it could point the group's handshakes at someone else's door for ever, a fresh batch each minute.
+    static let unansweredIntroductionsAllowed = 8
+    /// How many of each member's introductions (by its key) were forgotten unanswered; at most this many keys.
+    var unansweredIntroductions: [[UInt8]: Int] = [:]
+    static let maxIntroducersRemembered = 1024
+    /// A member we dialed was dropped before it answered with lines unacknowledged, and its entry is gone: the
+    /// outcome must still say so.
+    var lostUnacknowledgedLines = false
     /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
     static let strangersPerSecond = 16
     var membersCreated: UInt64 = 0
@@ -78,6 +87,8 @@ public struct GroupCore: MessengerCore {
         var removed = false
         /// Removed because its handshake was another entry's member (a twin): that entry carries its lines.
         var handedToTwin = false
+        /// The key of the member that introduced it, if one did.
+        var introducer: [UInt8]?
         let createdAt: Instant
 
         /// Whether we said that it has not answered yet.
@@ -175,6 +186,7 @@ public struct GroupCore: MessengerCore {
     public mutating func receive(_ bytes: UnsafeRawBufferPointer, from source: PeerAddress, now: Instant) {
         clock = max(clock, now)
         guard !interrupted else { return }
+        compact()
         let position: Int
         if let port = SealedFraming.initiationPort(bytes) {
             guard port != 0 else {
@@ -257,6 +269,7 @@ public struct GroupCore: MessengerCore {
     /// Lets each session act on its deadlines, and forgets members silent past `forgetAfter`.
     public mutating func handleTimeout(now: Instant) {
         clock = max(clock, now)
+        compact()
         for position in members.indices where !members[position].removed {
             if let deadline = members[position].channel.nextTimeout(), deadline <= now {
                 members[position].channel.handleTimeout(now: now)
@@ -278,6 +291,13 @@ public struct GroupCore: MessengerCore {
                 // An address another member gave us that never answered: stop knocking, so that a member cannot
                 // point the whole group's handshakes at someone else for long.
                 notice("\(member.name ?? "a member") never answered at \(member.address); forgotten", peer: member.name)
+                if let introducer = member.introducer {
+                    if unansweredIntroductions[introducer] == nil,
+                       unansweredIntroductions.count >= Self.maxIntroducersRemembered {
+                        unansweredIntroductions.removeAll()
+                    }
+                    unansweredIntroductions[introducer, default: 0] += 1
+                }
                 remove(position, now: now)
             } else if member.isListed, !inputEnded, now - silentSince >= configuration.forgetAfter {
                 notice("\(member.name ?? member.address.description) forgotten: nothing heard for "
@@ -368,6 +388,7 @@ public struct GroupCore: MessengerCore {
             if !closed.everythingAcknowledged { outcome.everythingAcknowledged = false }
             if closed.reason != .completed, !interrupted { outcome.reason = closed.reason }
         }
+        if lostUnacknowledgedLines { outcome.everythingAcknowledged = false }
         return .closed(outcome)
     }
 

@@ -25,21 +25,45 @@ public enum Wire {
     /// Longest display name, in UTF-8 bytes.
     public static let maxNameBytes = 32
 
-    /// Whether `name` can be sent as `from=`: 1 to 32 bytes of UTF-8 with no spaces, `=`, control characters
-    /// (C0, DEL, C1) or bidirectional overrides — it sits inside the header line and is printed on the other
-    /// side's terminal, where any of those could forge or garble what is shown.
+    /// Whether `name` can be sent as `from=`: 1 to 32 bytes of UTF-8 with no spaces (any Unicode white space), `=`,
+    /// control characters (C0, DEL, C1), bidirectional marks or overrides, or other invisible characters (Unicode's
+    /// default-ignorable code points: zero-width spaces and joiners, soft hyphens, fillers, tags, variation
+    /// selectors) — it sits inside the header line and is printed on the other side's terminal, where any of those
+    /// could forge or garble what is shown: `alice` + NO-BREAK SPACE + `(private)` would show a line as alice's
+    /// private one, `alice` + ZERO WIDTH SPACE would be a second name that looks like alice. An emoji sequence
+    /// keeps its joiner and variation selector (`👩‍💻`, `❤️`): they are allowed right after an emoji, a joiner
+    /// only when another emoji follows it.
     public static func isValidName(_ name: String) -> Bool {
         let count = name.utf8.count
-        return count > 0 && count <= maxNameBytes && name.unicodeScalars.allSatisfy(isAllowedInName)
+        guard count > 0, count <= maxNameBytes else { return false }
+        // Every datagram's header carries one: printable ASCII needs no Unicode properties and no copy.
+        if name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3D }) { return true }
+        let scalars = Array(name.unicodeScalars)
+        for (position, scalar) in scalars.enumerated() {
+            if isAllowedInName(scalar) { continue }
+            // The joiner (U+200D) and the emoji variation selector (U+FE0F) inside an emoji sequence.
+            let previous = position > 0 ? scalars[position - 1] : nil
+            let next = position + 1 < scalars.count ? scalars[position + 1] : nil
+            switch scalar.value {
+            case 0xFE0F where previous.map(isEmoji) == true: continue
+            case 0x200D where previous.map { isEmoji($0) || $0.value == 0xFE0F } == true && next.map(isEmoji) == true:
+                continue
+            default: return false
+            }
+        }
+        return true
     }
 
     private static func isAllowedInName(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0...0x20, 0x7F...0x9F, 0x3D: false  // controls, space, DEL, C1, '='
         case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: false  // bidirectional marks and overrides
-        default: true
+        default: !scalar.properties.isWhitespace && !scalar.properties.isDefaultIgnorableCodePoint
         }
     }
+
+    /// An emoji outside ASCII (ASCII digits, `#` and `*` are emoji too, but a joiner after them is invisible).
+    private static func isEmoji(_ scalar: Unicode.Scalar) -> Bool { scalar.value > 0x7F && scalar.properties.isEmoji }
 
     // MARK: Encoding
 

@@ -5,7 +5,8 @@ import Testing
 struct WireNameTests {
     static let valid = [
         "alice", "Zoë", "bob_2.x-y", "a", String(repeating: "x", count: Wire.maxNameBytes),
-        String(repeating: "ë", count: Wire.maxNameBytes / 2), "张三", "👩‍💻", "O'Brien", "-3", "PEER/1",
+        String(repeating: "ë", count: Wire.maxNameBytes / 2), "张三", "👩‍💻", "O'Brien", "-3", "PEER/1", "❤️",
+        "👨‍👩‍👧", "🏳️‍🌈", "Ω", "أحمد", "नमस्ते",
     ]
 
     static let invalid = [

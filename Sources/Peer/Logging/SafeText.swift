@@ -9,7 +9,7 @@ public enum SafeText {
     /// Whether `scalar` may not be written as it is: a C0 control (including TAB, LF and CR), DEL, a C1 control
     /// (U+0080–U+009F), or a bidirectional control — the embeddings and overrides U+202A–U+202E, the isolates
     /// U+2066–U+2069, and the invisible marks U+200E, U+200F and U+061C, which reorder the characters around them
-    /// just as silently. Names on the wire refuse the same set except U+061C.
+    /// just as silently. Names on the wire refuse all of these, and every other space and invisible character too.
     public static func isHarmful(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: true
