@@ -91,6 +91,7 @@ public enum ChatInput: Equatable, Sendable {
     }
 
     private static func invalidRoom(_ room: String) -> ChatInput {
-        .invalid("\(room) cannot be a room: a room is 1 to 32 bytes with no spaces, '=', control or invisible characters")
+        .invalid("\(room) cannot be a room: a room is 1 to 32 bytes with no spaces, '=', control or invisible "
+                 + "characters")
     }
 }

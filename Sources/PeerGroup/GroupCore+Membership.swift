@@ -86,8 +86,10 @@ extension GroupCore {
         return now - heard <= tunables.heartbeatInterval * tunables.silentIntervalsBeforeDown
     }
 
+    /// The member called `name`, one whose handshake completed first.
     func position(named name: String) -> Int? {
-        members.firstIndex { $0.isListed && $0.name == name }
+        members.firstIndex { $0.isListed && $0.wasSecured && $0.name == name }
+            ?? members.firstIndex { $0.isListed && $0.name == name }
     }
 
     // MARK: What sessions say
@@ -183,6 +185,15 @@ extension GroupCore {
         let previousName = members[position].name
         members[position].wasSecured = true
         members[position].key = key
+        // An introduction of this key at another address will never answer (the key is here): it goes, or it would
+        // stand for this member in `/msg` and `/who` until forgotten. What was queued for it counts as not
+        // acknowledged.
+        for other in members.indices where other != position && members[other].key == key
+            && !members[other].removed && !members[other].wasSecured {
+            notice("\(claimed) answered at \(members[position].address), not at \(members[other].address) where it was "
+                   + "said to be", peer: claimed)
+            remove(other, now: clock)
+        }
         // A handshake completes once per run of the member: a new run starts from its --name and no rooms, and
         // says in its `hello` if it has more.
         members[position].name = claimed
@@ -280,8 +291,8 @@ extension GroupCore {
             members[added].introducer = members[position].key
             notice("\(sender) says \(memberName) is in the group, at \(address): connecting", peer: memberName)
         case .join(let room):
-            guard members[position].rooms.count < GroupControl.maxRoomsPerMember || members[position].rooms.contains(room)
-            else {
+            let memberRooms = members[position].rooms
+            guard memberRooms.count < GroupControl.maxRoomsPerMember || memberRooms.contains(room) else {
                 // An honest build never gets here (`/join` stops at the same bound): refused and counted, quietly,
                 // so that a flood of joins costs neither memory nor a notice each.
                 reject("\(sender) joined more than \(GroupControl.maxRoomsPerMember) rooms; join \(room) ignored",

@@ -16,6 +16,17 @@ struct GroupRedTeamTests {
         log.events.compactMap { if case .pinned(let name, _, _) = $0.event { name } else { nil } }
     }
 
+    /// A member called `name` with its own key, listening at port 4000, dialing `peers`.
+    static func member(_ name: String, key: [UInt8] = X25519.newPrivateKey(), run: UInt64,
+                       peers: [PeerAddress] = []) -> GroupCore {
+        let session = SessionConfiguration(name: name, sessionID: SessionID(rawValue: run))
+        return GroupCore(
+            configuration: GroupConfiguration(
+                channel: ChannelConfiguration(session: session, staticKey: key, listenPort: 4000),
+                publicKey: X25519.publicKey(privateKey: key), peers: peers),
+            now: .zero)
+    }
+
     // MARK: Time
 
     /// `nextTimeout` names the instant a stranger, an introduction or a silent member is due to go, but
@@ -142,7 +153,9 @@ struct GroupRedTeamTests {
         for step in 0..<GroupControl.maxRoomsPerMember { try core.submit("/join room\(step)", now: .zero) }
         _ = GroupCoreUnitTests.drainEvents(&core)
         try core.submit("/join one-too-many", now: .zero)
-        let notices = GroupCoreUnitTests.drainEvents(&core).compactMap { if case .notice(let text, _) = $0 { text } else { nil } }
+        let notices = GroupCoreUnitTests.drainEvents(&core).compactMap {
+            if case .notice(let text, _) = $0 { text } else { nil }
+        }
         #expect(notices == ["you are in 64 rooms already: /leave one before joining #one-too-many"])
         #expect(core.rooms.count == GroupControl.maxRoomsPerMember)
         #expect(core.currentRoom == "room\(GroupControl.maxRoomsPerMember - 1)")
@@ -207,7 +220,9 @@ struct GroupRedTeamTests {
             let key = [UInt8](repeating: 0x42, count: 32)
             core.forge("\u{1}cmember \(GroupControl.hex(key)) 10.9.9.9 4000 carol", to: "alice", now: now)
         }
-        #expect(network.run(until: network.elapsed + .seconds(2)) { $0.roster("alice").contains { $0.name == "carol" } })
+        #expect(network.run(until: network.elapsed + .seconds(2)) { network in
+            network.roster("alice").contains { $0.name == "carol" }
+        })
         network.type("/msg carol only for you", by: "alice", at: network.elapsed + .milliseconds(10))
         // Input ends after carol's introduction was forgotten (60 s): ended sooner, carol's session lingers out
         // unacknowledged and the outcome says so.
@@ -249,6 +264,65 @@ struct GroupRedTeamTests {
         #expect(!outcome.everythingAcknowledged, "a line never delivered counted as acknowledged (exit 0)")
     }
 
+    /// An introduction of a real member's key at a wrong address (from the member that introduces the others to a
+    /// newcomer) makes an entry that never answers; when the real member's own handshake completed at its real
+    /// address, it was a second entry with the same name and key, and `/msg` picked the first: the private line
+    /// waited on the dead entry and was dropped with it 60 s later. Now the dead entry goes when the key answers
+    /// elsewhere, and `/msg` prefers a member whose handshake completed.
+    @Test("an introduction of a member's key at a wrong address cannot take that member's private lines")
+    func wrongAddressIntroductionTakesPrivateLines() throws {
+        let malloryAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        let victimAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let bobAddress = PeerAddress(host: "10.0.0.3", port: 4000)
+        var victim = GroupCoreUnitTests.core(name: "victim", peers: [malloryAddress])
+        victim.members[0].key = [UInt8](repeating: 0x4D, count: 32)
+        victim.members[0].wasSecured = true
+        victim.members[0].name = "mallory"
+        let bobKey = X25519.newPrivateKey()
+        var bob = Self.member("bob", key: bobKey, run: 3, peers: [victimAddress])
+        let wrongAddress = PeerAddress(host: "10.9.9.9", port: 9)
+        victim.act(on: .member(key: X25519.publicKey(privateKey: bobKey), address: wrongAddress, name: "bob"),
+                   from: 0, now: .zero)
+        var shownByBob: [String] = []
+        var now = Instant.zero
+        var inFlight: [(at: Instant, toVictim: Bool, bytes: [UInt8])] = []
+        func run(for span: TimeSpan) {
+            let end = now + span
+            while now < end {
+                for datagram in inFlight where datagram.at <= now {
+                    datagram.bytes.withUnsafeBytes {
+                        if datagram.toVictim {
+                            victim.receive($0, from: PeerAddress(host: bobAddress.host, port: 5000), now: now)
+                        } else {
+                            bob.receive($0, from: PeerAddress(host: victimAddress.host, port: 5000), now: now)
+                        }
+                    }
+                }
+                inFlight.removeAll { $0.at <= now }
+                if let deadline = victim.nextTimeout(), deadline <= now { victim.handleTimeout(now: now) }
+                if let deadline = bob.nextTimeout(), deadline <= now { bob.handleTimeout(now: now) }
+                while let transmit = victim.pollTransmit(now: now) {
+                    guard transmit.destination == bobAddress else { continue }
+                    inFlight.append((now + .milliseconds(10), false, transmit.bytes))
+                }
+                while let transmit = bob.pollTransmit(now: now) {
+                    guard transmit.destination == victimAddress else { continue }
+                    inFlight.append((now + .milliseconds(10), true, transmit.bytes))
+                }
+                while victim.pollEvent() != nil {}
+                while bob.pollEvent() != nil {}
+                while let delivery = bob.pollDelivery() { shownByBob.append(delivery.line) }
+                now = now + .milliseconds(1)
+            }
+        }
+        run(for: .seconds(3))
+        #expect(victim.members.contains { $0.name == "bob" && $0.wasSecured }, "bob's own handshake completed")
+        try victim.submit("/msg bob only for you", now: now)
+        run(for: .seconds(5))
+        #expect(shownByBob == ["victim (private): only for you"])
+        #expect(victim.roster(now: now).filter { $0.name == "bob" }.count == 1, "\(victim.roster(now: now))")
+    }
+
     // MARK: Names on screen
 
     /// Names refused controls and bidirectional marks, but not other spaces or invisible characters: a member called
@@ -280,22 +354,10 @@ struct GroupRedTeamTests {
     /// A member and a joiner dialing it, 10 ms apart, for 30 s; under attack, 16 forged initiations from another
     /// host reach the member at the start of every second.
     static func joinerGetsIn(underAttack: Bool) -> Bool {
-        let key = X25519.newPrivateKey()
         let memberAddress = PeerAddress(host: "10.0.0.1", port: 4000)
-        var member = GroupCore(
-            configuration: GroupConfiguration(
-                channel: ChannelConfiguration(session: SessionConfiguration(name: "alice", sessionID: SessionID(rawValue: 1)),
-                                              staticKey: key, listenPort: 4000),
-                publicKey: X25519.publicKey(privateKey: key), peers: []),
-            now: .zero)
-        let joinerKey = X25519.newPrivateKey()
+        var member = Self.member("alice", run: 1)
         let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
-        var joiner = GroupCore(
-            configuration: GroupConfiguration(
-                channel: ChannelConfiguration(session: SessionConfiguration(name: "joiner", sessionID: SessionID(rawValue: 2)),
-                                              staticKey: joinerKey, listenPort: 4000),
-                publicKey: X25519.publicKey(privateKey: joinerKey), peers: [memberAddress]),
-            now: .zero)
+        var joiner = Self.member("joiner", run: 2, peers: [memberAddress])
         func forged(port: UInt16) -> [UInt8] {
             var bytes: [UInt8] = [1, 0, 0, 0, UInt8(truncatingIfNeeded: port), UInt8(port >> 8), UInt8(port & 0xFF)]
             bytes += [UInt8](repeating: 9, count: 32)
@@ -328,7 +390,8 @@ struct GroupRedTeamTests {
             if let deadline = member.nextTimeout(), deadline <= now { member.handleTimeout(now: now) }
             if let deadline = joiner.nextTimeout(), deadline <= now { joiner.handleTimeout(now: now) }
             while let transmit = member.pollTransmit(now: now) {
-                if transmit.destination == joinerAddress { inFlight.append((now + .milliseconds(10), false, transmit.bytes)) }
+                guard transmit.destination == joinerAddress else { continue }
+                inFlight.append((now + .milliseconds(10), false, transmit.bytes))
             }
             while let transmit = joiner.pollTransmit(now: now) {
                 inFlight.append((now + .milliseconds(10), true, transmit.bytes))
