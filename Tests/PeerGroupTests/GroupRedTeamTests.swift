@@ -17,12 +17,12 @@ struct GroupRedTeamTests {
 
     /// A member called `name` with its own key, listening at port 4000, dialing `peers`.
     static func member(_ name: String, key: [UInt8] = X25519.newPrivateKey(), run: UInt64,
-                       peers: [PeerAddress] = [], now: Instant = .zero) -> GroupCore {
+                       peers: [PeerAddress] = [], now: Instant = .zero, maxMembers: Int = 64) -> GroupCore {
         let session = SessionConfiguration(name: name, sessionID: SessionID(rawValue: run))
         return GroupCore(
             configuration: GroupConfiguration(
                 channel: ChannelConfiguration(session: session, staticKey: key, listenPort: 4000),
-                publicKey: X25519.publicKey(privateKey: key), peers: peers),
+                publicKey: X25519.publicKey(privateKey: key), peers: peers, maxMembers: maxMembers),
             now: now)
     }
 
@@ -329,6 +329,30 @@ struct GroupRedTeamTests {
         hub.with(aliceAddress) { core, now in core.handleTimeout(now: now) }
         #expect(hub.cores[aliceAddress]?.members.isEmpty == true)
         #expect(hub.cores[aliceAddress]?.statistics == before)
+    }
+
+    /// A member that vanishes stays in the roster (offline) for `forgetAfter`, 10 minutes, and counts towards
+    /// `maxMembers`: whoever can complete handshakes under throwaway keys fills the group with members that then go
+    /// silent, and every genuine joiner is refused ("the group is full") until they are forgotten — again and
+    /// again. (At 8 members here, for speed; the default 64 takes 63 handshakes, four seconds at 16 a second.)
+    @Test("silent throwaway members fill the group and keep a genuine joiner out for 10 minutes")
+    func silentMembersFillTheGroup() {
+        let aliceAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let hub = Hub()
+        hub.add(Self.member("alice", run: 1, maxMembers: 8), at: aliceAddress)
+        let sybils = (1...8).map { PeerAddress(host: "10.1.0.\($0)", port: 4000) }
+        for (offset, address) in sybils.enumerated() {
+            hub.add(Self.member("sybil\(offset)", run: UInt64(100 + offset), peers: [aliceAddress]), at: address)
+        }
+        hub.run(for: .seconds(5))
+        for address in sybils { hub.kill(address) }
+        let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        hub.add(Self.member("joiner", run: 2, peers: [aliceAddress], now: hub.now), at: joinerAddress)
+        hub.run(for: .seconds(60))
+        let roster = hub.cores[aliceAddress]?.roster(now: hub.now) ?? []
+        withKnownIssue("finding: silent members hold the group's room for 10 minutes") {
+            #expect(roster.contains { $0.name == "joiner" }, "joiner refused: \(roster.count) members, all offline")
+        }
     }
 
     // MARK: Names on screen
