@@ -50,17 +50,19 @@ extension GroupCore {
         return addMember(at: address, dialed: false, expectedKey: nil, now: now)
     }
 
-    /// Drops the entries of members removed before a handshake with them completed (strangers, introductions that
-    /// never answered), so that the table cannot grow without bound: only the outcome still needs them, and it
-    /// keeps one flag for them. Shifts positions: call it only where none is held.
+    /// Drops the entries of members removed from the roster (strangers, introductions that never answered, members
+    /// that left, were refused or were forgotten), so that the table cannot grow without bound, whoever comes and
+    /// goes: what the outcome and the summary still need of them is kept in three fields. Shifts positions: call
+    /// it only where none is held.
     mutating func compact() {
-        guard members.contains(where: { $0.removed && !$0.wasSecured }) else { return }
-        for member in members where member.removed && !member.wasSecured && member.dialed && !member.handedToTwin {
-            if case .closed(let closed) = member.channel.state, !closed.everythingAcknowledged {
-                lostUnacknowledgedLines = true
-            }
+        guard members.contains(where: \.removed) else { return }
+        for member in members where member.removed {
+            Self.add(member.channel.statistics, to: &departedStatistics)
+            guard member.countsInOutcome, case .closed(let closed) = member.channel.state else { continue }
+            if !closed.everythingAcknowledged { departedUnacknowledged = true }
+            if closed.reason != .completed { departedReason = closed.reason }
         }
-        members.removeAll { $0.removed && !$0.wasSecured }
+        members.removeAll(where: \.removed)
         if nextToPoll >= members.count { nextToPoll = 0 }
     }
 

@@ -55,9 +55,12 @@ public struct GroupCore: MessengerCore {
     /// How many of each member's introductions (by its key) were forgotten unanswered; at most this many keys.
     var unansweredIntroductions: [[UInt8]: Int] = [:]
     static let maxIntroducersRemembered = 1024
-    /// A member we dialed was dropped before it answered with lines unacknowledged, and its entry is gone: the
-    /// outcome must still say so.
-    var lostUnacknowledgedLines = false
+    /// What the members whose entries were dropped from the table (`compact`) leave to the outcome and the
+    /// summary: whether one of them had lines unacknowledged, the last reason one of them ended for other than
+    /// completion, and their counters.
+    var departedUnacknowledged = false
+    var departedReason: SessionOutcome.Reason?
+    var departedStatistics = SessionStatistics()
     /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
     static let strangersPerSecond = 16
     var membersCreated: UInt64 = 0
@@ -99,6 +102,10 @@ public struct GroupCore: MessengerCore {
         var isClosed: Bool { if case .closed = channel.state { true } else { false } }
         /// In the roster: heard from (or dialed), and not gone.
         var isListed: Bool { !removed && (wasSecured || dialed) }
+        /// Whether the outcome depends on its session: it is in the roster, or it was and left, or we dialed it and
+        /// lost it before it answered (forgotten, refused: the lines queued for it count as not acknowledged, as
+        /// they would between two peers) — unless another entry took over its handshake (a twin).
+        var countsInOutcome: Bool { isListed || removed && (wasSecured || dialed && !handedToTwin) }
     }
 
     /// Starts a member and dials the configured peers.
@@ -379,43 +386,43 @@ public struct GroupCore: MessengerCore {
     public var state: SessionState {
         let live = members.filter { !$0.removed }
         guard inputEnded || interrupted, live.allSatisfy(\.isClosed) else { return .open }
-        var outcome = SessionOutcome(everythingAcknowledged: true, reason: interrupted ? .interrupted : .completed)
-        // A member we dialed and lost before it answered (forgotten, refused) took the lines queued for it along:
-        // they count as not acknowledged, as they would have between two peers.
-        for member in members
-        where member.isListed || member.removed && (member.wasSecured || member.dialed && !member.handedToTwin) {
+        var outcome = SessionOutcome(everythingAcknowledged: !departedUnacknowledged,
+                                     reason: interrupted ? .interrupted : .completed)
+        if let departedReason, !interrupted { outcome.reason = departedReason }
+        for member in members where member.countsInOutcome {
             guard case .closed(let closed) = member.channel.state else { continue }
             if !closed.everythingAcknowledged { outcome.everythingAcknowledged = false }
             if closed.reason != .completed, !interrupted { outcome.reason = closed.reason }
         }
-        if lostUnacknowledgedLines { outcome.everythingAcknowledged = false }
         return .closed(outcome)
     }
 
     /// Every session's counters added up, with lines counted as the user sees them: `messagesSent` lines typed
     /// (once, whatever the number of recipients), `messagesDelivered` lines shown.
     public var statistics: SessionStatistics {
-        var total = SessionStatistics()
-        for member in members {
-            let each = member.channel.statistics
-            total.segmentsSent += each.segmentsSent
-            total.dataTransmissions += each.dataTransmissions
-            total.replays += each.replays
-            total.datagramsSent += each.datagramsSent
-            total.datagramsReceived += each.datagramsReceived
-            total.duplicates += each.duplicates
-            total.rejected += each.rejected
-            total.abandoned += each.abandoned
-            total.unproven += each.unproven
-            total.repliesWithheld += each.repliesWithheld
-            total.challenges += each.challenges
-            total.acknowledged += each.acknowledged
-            if total.smoothedRoundTrip == nil { total.smoothedRoundTrip = each.smoothedRoundTrip }
-        }
+        var total = departedStatistics
+        for member in members { Self.add(member.channel.statistics, to: &total) }
         total.messagesSent = linesSent
         total.messagesDelivered = linesShown
         total.rejected += rejected
         return total
+    }
+
+    /// Adds one session's counters to `total` (its round trip only when `total` has none yet).
+    static func add(_ each: SessionStatistics, to total: inout SessionStatistics) {
+        total.segmentsSent += each.segmentsSent
+        total.dataTransmissions += each.dataTransmissions
+        total.replays += each.replays
+        total.datagramsSent += each.datagramsSent
+        total.datagramsReceived += each.datagramsReceived
+        total.duplicates += each.duplicates
+        total.rejected += each.rejected
+        total.abandoned += each.abandoned
+        total.unproven += each.unproven
+        total.repliesWithheld += each.repliesWithheld
+        total.challenges += each.challenges
+        total.acknowledged += each.acknowledged
+        if total.smoothedRoundTrip == nil { total.smoothedRoundTrip = each.smoothedRoundTrip }
     }
 
     /// Whether to hand over more input: while every live session has room.

@@ -18,13 +18,13 @@ struct GroupRedTeamTests {
 
     /// A member called `name` with its own key, listening at port 4000, dialing `peers`.
     static func member(_ name: String, key: [UInt8] = X25519.newPrivateKey(), run: UInt64,
-                       peers: [PeerAddress] = []) -> GroupCore {
+                       peers: [PeerAddress] = [], now: Instant = .zero, maxMembers: Int = 64) -> GroupCore {
         let session = SessionConfiguration(name: name, sessionID: SessionID(rawValue: run))
         return GroupCore(
             configuration: GroupConfiguration(
                 channel: ChannelConfiguration(session: session, staticKey: key, listenPort: 4000),
-                publicKey: X25519.publicKey(privateKey: key), peers: peers),
-            now: .zero)
+                publicKey: X25519.publicKey(privateKey: key), peers: peers, maxMembers: maxMembers),
+            now: now)
     }
 
     // MARK: Time
@@ -274,53 +274,86 @@ struct GroupRedTeamTests {
         let malloryAddress = PeerAddress(host: "10.0.0.2", port: 4000)
         let victimAddress = PeerAddress(host: "10.0.0.1", port: 4000)
         let bobAddress = PeerAddress(host: "10.0.0.3", port: 4000)
-        var victim = GroupCoreUnitTests.core(name: "victim", peers: [malloryAddress])
+        var victim = Self.member("victim", run: 1, peers: [malloryAddress])
+        // Mallory's entry, as after its handshake (control messages only ever come out of a secured session).
         victim.members[0].key = [UInt8](repeating: 0x4D, count: 32)
         victim.members[0].wasSecured = true
         victim.members[0].name = "mallory"
         let bobKey = X25519.newPrivateKey()
-        var bob = Self.member("bob", key: bobKey, run: 3, peers: [victimAddress])
         let wrongAddress = PeerAddress(host: "10.9.9.9", port: 9)
         victim.act(on: .member(key: X25519.publicKey(privateKey: bobKey), address: wrongAddress, name: "bob"),
                    from: 0, now: .zero)
-        var shownByBob: [String] = []
-        var now = Instant.zero
-        var inFlight: [(at: Instant, toVictim: Bool, bytes: [UInt8])] = []
-        func run(for span: TimeSpan) {
-            let end = now + span
-            while now < end {
-                for datagram in inFlight where datagram.at <= now {
-                    datagram.bytes.withUnsafeBytes {
-                        if datagram.toVictim {
-                            victim.receive($0, from: PeerAddress(host: bobAddress.host, port: 5000), now: now)
-                        } else {
-                            bob.receive($0, from: PeerAddress(host: victimAddress.host, port: 5000), now: now)
-                        }
-                    }
-                }
-                inFlight.removeAll { $0.at <= now }
-                if let deadline = victim.nextTimeout(), deadline <= now { victim.handleTimeout(now: now) }
-                if let deadline = bob.nextTimeout(), deadline <= now { bob.handleTimeout(now: now) }
-                while let transmit = victim.pollTransmit(now: now) {
-                    guard transmit.destination == bobAddress else { continue }
-                    inFlight.append((now + .milliseconds(10), false, transmit.bytes))
-                }
-                while let transmit = bob.pollTransmit(now: now) {
-                    guard transmit.destination == victimAddress else { continue }
-                    inFlight.append((now + .milliseconds(10), true, transmit.bytes))
-                }
-                while victim.pollEvent() != nil {}
-                while bob.pollEvent() != nil {}
-                while let delivery = bob.pollDelivery() { shownByBob.append(delivery.line) }
-                now = now + .milliseconds(1)
+        let hub = Hub()
+        hub.add(victim, at: victimAddress)
+        hub.add(Self.member("bob", key: bobKey, run: 3, peers: [victimAddress]), at: bobAddress)
+        hub.run(for: .seconds(3))
+        let members = hub.cores[victimAddress]?.members ?? []
+        #expect(members.contains { $0.name == "bob" && $0.wasSecured }, "bob's own handshake completed")
+        try hub.with(victimAddress) { core, now in try core.submit("/msg bob only for you", now: now) }
+        hub.run(for: .seconds(5))
+        #expect(hub.shown[bobAddress] == ["victim (private): only for you"])
+        let roster = hub.cores[victimAddress]?.roster(now: hub.now) ?? []
+        #expect(roster.filter { $0.name == "bob" }.count == 1, "\(roster)")
+    }
+
+    /// Members that came and went stayed in the table for good (only their session stopped): anyone able to complete
+    /// a handshake — any key, in an open group — could grow every member's memory, and the time each input takes,
+    /// by joining and vanishing under fresh keys. Now the entries of members removed from the roster are dropped,
+    /// and their counters and outcome kept.
+    @Test("members that join and vanish under fresh keys do not pile up in the table")
+    func churnDoesNotPileUp() {
+        let aliceAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let hub = Hub()
+        hub.add(Self.member("alice", run: 1), at: aliceAddress)
+        var sybils = 0
+        for _ in 0..<3 {
+            let batch = (0..<8).map { _ in
+                sybils += 1
+                return PeerAddress(host: "10.1.0.\(sybils)", port: 4000)
             }
+            for (offset, address) in batch.enumerated() {
+                let sybil = Self.member("sybil\(sybils)x\(offset)", run: UInt64(1_000 * sybils + offset),
+                                        peers: [aliceAddress], now: hub.now)
+                hub.add(sybil, at: address)
+            }
+            hub.run(for: .seconds(5))
+            #expect(hub.cores[aliceAddress]?.roster(now: hub.now).count == batch.count)
+            for address in batch { hub.kill(address) }
+            // Silent past `forgetAfter`: forgotten.
+            hub.run(for: .seconds(11 * 60))
         }
-        run(for: .seconds(3))
-        #expect(victim.members.contains { $0.name == "bob" && $0.wasSecured }, "bob's own handshake completed")
-        try victim.submit("/msg bob only for you", now: now)
-        run(for: .seconds(5))
-        #expect(shownByBob == ["victim (private): only for you"])
-        #expect(victim.roster(now: now).filter { $0.name == "bob" }.count == 1, "\(victim.roster(now: now))")
+        // The last batch's entries go at alice's next input; the two before are gone.
+        let entries = hub.cores[aliceAddress]?.members.count ?? 0
+        #expect(entries <= 8, "alice's table holds \(entries) entries for members long gone")
+        // The summary's counters stay, though the entries that held them go.
+        let before = hub.cores[aliceAddress]?.statistics
+        hub.with(aliceAddress) { core, now in core.handleTimeout(now: now) }
+        #expect(hub.cores[aliceAddress]?.members.isEmpty == true)
+        #expect(hub.cores[aliceAddress]?.statistics == before)
+    }
+
+    /// A member that vanishes stays in the roster (offline) for `forgetAfter`, 10 minutes, and counts towards
+    /// `maxMembers`: whoever can complete handshakes under throwaway keys fills the group with members that then go
+    /// silent, and every genuine joiner is refused ("the group is full") until they are forgotten — again and
+    /// again. (At 8 members here, for speed; the default 64 takes 63 handshakes, four seconds at 16 a second.)
+    @Test("silent throwaway members fill the group and keep a genuine joiner out for 10 minutes")
+    func silentMembersFillTheGroup() {
+        let aliceAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let hub = Hub()
+        hub.add(Self.member("alice", run: 1, maxMembers: 8), at: aliceAddress)
+        let sybils = (1...8).map { PeerAddress(host: "10.1.0.\($0)", port: 4000) }
+        for (offset, address) in sybils.enumerated() {
+            hub.add(Self.member("sybil\(offset)", run: UInt64(100 + offset), peers: [aliceAddress]), at: address)
+        }
+        hub.run(for: .seconds(5))
+        for address in sybils { hub.kill(address) }
+        let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        hub.add(Self.member("joiner", run: 2, peers: [aliceAddress], now: hub.now), at: joinerAddress)
+        hub.run(for: .seconds(60))
+        let roster = hub.cores[aliceAddress]?.roster(now: hub.now) ?? []
+        withKnownIssue("finding: silent members hold the group's room for 10 minutes") {
+            #expect(roster.contains { $0.name == "joiner" }, "joiner refused: \(roster.count) members, all offline")
+        }
     }
 
     // MARK: Names on screen
@@ -410,5 +443,68 @@ extension GroupCore {
     mutating func forge(_ body: String, to name: String, now: Instant) {
         guard let position = members.firstIndex(where: { !$0.removed && $0.name == name }) else { return }
         submit(body, to: position, now: now)
+    }
+}
+
+/// Group cores on perfect links (each datagram arrives 10 ms after it is sent), driven from one event to the next on
+/// a virtual clock: for attacks that need real handshakes between a few cores, without `GroupSimulation`'s bookkeeping.
+/// Each core listens at HOST:4000 and sends from HOST:5000; a datagram to an address no core listens at is lost.
+final class Hub {
+    private(set) var cores: [PeerAddress: GroupCore] = [:]
+    private var inFlight: [(at: Instant, to: PeerAddress, from: PeerAddress, bytes: [UInt8])] = []
+    /// Lines each core showed, by its listen address.
+    private(set) var shown: [PeerAddress: [String]] = [:]
+    private(set) var now = Instant.zero
+
+    /// Adds (or replaces) the core listening at `address`.
+    func add(_ core: GroupCore, at address: PeerAddress) { cores[address] = core }
+
+    /// Takes the core at `address` away, as a process killed: what reaches it is lost.
+    func kill(_ address: PeerAddress) { cores[address] = nil }
+
+    /// Lets a test act on the core at `address` now; what it sends then goes out as after any input.
+    func with(_ address: PeerAddress, _ body: (inout GroupCore, Instant) throws -> Void) rethrows {
+        guard var core = cores[address] else { return }
+        try body(&core, now)
+        cores[address] = core
+        drain(address)
+    }
+
+    /// Runs `span` of virtual time.
+    func run(for span: TimeSpan) {
+        let end = now + span
+        while true {
+            var next = inFlight.map(\.at).min()
+            for core in cores.values { if let deadline = core.nextTimeout() { next = min(next ?? deadline, deadline) } }
+            guard let time = next, time <= end else { break }
+            now = max(now, time)
+            let due = inFlight.filter { $0.at <= now }
+            inFlight.removeAll { $0.at <= now }
+            for datagram in due {
+                guard var core = cores[datagram.to] else { continue }
+                datagram.bytes.withUnsafeBytes { core.receive($0, from: datagram.from, now: now) }
+                cores[datagram.to] = core
+                drain(datagram.to)
+            }
+            for address in Array(cores.keys) {
+                guard var core = cores[address], let deadline = core.nextTimeout(), deadline <= now else { continue }
+                core.handleTimeout(now: now)
+                cores[address] = core
+                drain(address)
+            }
+        }
+        now = max(now, end)
+    }
+
+    private func drain(_ address: PeerAddress) {
+        guard var core = cores[address] else { return }
+        while let transmit = core.pollTransmit(now: now) {
+            guard let destination = transmit.destination else { continue }
+            inFlight.append((now + .milliseconds(10), destination, PeerAddress(host: address.host, port: 5000),
+                             transmit.bytes))
+        }
+        while core.pollEvent() != nil {}
+        while let delivery = core.pollDelivery() { shown[address, default: []].append(delivery.line) }
+        cores[address] = core
     }
 }
