@@ -66,14 +66,10 @@ extension SecureChannel {
         // cost handshake work nor push a genuine handshake out of the table before its third message arrives.
         let crowded = responses.count >= Self.maxResponses / 2
         if crowded || cookiesRequiredUntil.map({ now < $0 }) ?? false {
-            let cookie = withCookie ? Array(datagram[SealedFraming.initiationBytes...]) : []
-            guard isValidCookie(cookie, for: initiationBytes, now: now) else {
+            guard cookies.isVouched(datagram, now: now) else {
                 // Under load: no handshake work until the initiator shows it receives at our destination.
                 record(.handshake(step: "initiation", direction: .incoming, bytes: datagram.count))
-                var reply: [UInt8] = [SealedFraming.Kind.cookieReply.rawValue]
-                reply.appendBigEndian(remoteIndex)
-                reply += makeCookie(for: initiationBytes, bucket: cookieBucket(now))
-                guard spendAllowance(reply.count) else {
+                guard let reply = cookies.reply(to: datagram, now: now), spendAllowance(reply.count) else {
                     reject(.amplificationLimit, bytes: datagram.count)
                     return
                 }
@@ -164,27 +160,6 @@ extension SecureChannel {
         if responsesThisSecond > Self.responsesPerSecondBeforeCookies { cookiesRequiredUntil = now + .seconds(1) }
     }
 
-    func cookieBucket(_ now: Instant) -> UInt64 {
-        UInt64(max(0, now.microseconds) / Self.cookieRotation.microseconds)
-    }
-
-    /// BLAKE2s keyed with this run's secret over the time bucket and the initiation's type, index, port and `e`.
-    func makeCookie(for initiation: [UInt8], bucket: UInt64) -> [UInt8] {
-        var message: [UInt8] = []
-        message.appendBigEndian(bucket)
-        message += initiation.prefix(SealedFraming.initiationHeaderBytes + 32)
-        return Array(BLAKE2s.hash(message, key: cookieSecret).prefix(SealedFraming.cookieBytes))
-    }
-
-    /// Whether `cookie` is ours for this initiation, from this bucket or the one before (compared in constant time).
-    func isValidCookie(_ cookie: [UInt8], for initiation: [UInt8], now: Instant) -> Bool {
-        guard cookie.count == SealedFraming.cookieBytes else { return false }
-        let bucket = cookieBucket(now)
-        let current = ConstantTime.equal(cookie, makeCookie(for: initiation, bucket: bucket))
-        let previous = bucket > 0 && ConstantTime.equal(cookie, makeCookie(for: initiation, bucket: bucket - 1))
-        return current || previous
-    }
-
     /// Message 2, the answer to our message 1: if it authenticates a key we trust, send message 3 and start
     /// using the keys. A repeated one (our message 3 was lost) gets message 3 again.
     mutating func receiveResponse(_ datagram: [UInt8], now: Instant) {
@@ -200,7 +175,13 @@ extension SecureChannel {
             return
         }
         guard var pending = initiation, pending.index == index else {
-            reject(.unknownIndex(kind: "response"), bytes: datagram.count)
+            if index == settledIndex {
+                // Our initiation crossed theirs, and theirs finished first: nothing to do, nothing wrong. (Its
+                // index was in the clear, so this may be a copy; either way nothing is acted on.)
+                record(.handshake(step: "unneeded-response", direction: .incoming, bytes: datagram.count))
+            } else {
+                reject(.unknownIndex(kind: "response"), bytes: datagram.count)
+            }
             return
         }
         guard let payload = readPayload(datagram, into: &pending.handshake, step: "response") else { return }
@@ -364,6 +345,7 @@ extension SecureChannel {
     /// Keys both sides hold now carry the conversation: a handshake of ours still waiting for its response would
     /// only add another set, so it stops (the other side answered it, or never will).
     mutating func settle() {
+        if let pending = initiation { settledIndex = pending.index }
         initiation = nil
     }
 

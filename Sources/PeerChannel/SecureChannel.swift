@@ -38,7 +38,6 @@ public struct SecureChannel: MessengerCore {
     /// More responses than this in a second and initiations must bring a cookie (each response costs three
     /// X25519 operations; a cookie check, one BLAKE2s).
     static let responsesPerSecondBeforeCookies = 16
-    static let cookieRotation = TimeSpan.seconds(120)
     /// An answered handshake whose third message has not come in this long is forgotten.
     public static let responseLifetime = TimeSpan.seconds(10)
 
@@ -73,6 +72,9 @@ public struct SecureChannel: MessengerCore {
     }
 
     var initiation: Initiation?
+    /// The index of our last initiation stopped because the other side's handshake gave both sides keys first (the
+    /// two crossed): its response, still on its way, is expected, not an attack.
+    var settledIndex: UInt32?
     var finishes: [Finish] = []
     var responses: [Response] = []
     var keys: [TransportKeys] = []
@@ -88,8 +90,8 @@ public struct SecureChannel: MessengerCore {
     var keyLog = FIFO<KeyLogEntry>()
     var nextIndex: UInt32
     var lastSecuredRun: SessionID?
-    /// A random key for cookies: only this run can make or check one.
-    let cookieSecret = RandomBytes.make(count: 32)
+    /// Cookies under a key drawn for this channel: only it can make or check one.
+    let cookies = InitiationCookies()
     /// Responses written in the current second, and when that second began; past the limit, cookies are required
     /// until `cookiesRequiredUntil`.
     var responsesThisSecond = 0
@@ -162,9 +164,10 @@ public struct SecureChannel: MessengerCore {
     public mutating func handleTimeout(now: Instant) {
         if var pending = initiation, pending.nextAttempt <= now {
             pending.attempts += 1
-            // Backs off to the heartbeat's pace: a peer that is not there yet is asked about as often as a live
-            // one is pinged.
-            let interval = min(tunables.initialRetransmissionTimeout * Int64(1 << min(pending.attempts, 6)),
+            // Steady through the first second (a loss there is most likely bad luck), then backs off to the
+            // heartbeat's pace: a peer that is not there yet is asked about as often as a live one is pinged.
+            let doublings = min(max(0, pending.attempts + 1 - tunables.initiationsBeforeBackoff), 6)
+            let interval = min(tunables.initialRetransmissionTimeout * Int64(1 << doublings),
                                tunables.heartbeatInterval)
             pending.nextAttempt = now + interval
             pending.lastSent = now

@@ -31,23 +31,61 @@ extension GroupCore {
         return members.count - 1
     }
 
-    /// A member for an initiation from an address we do not know, or nil when the group is full. Strangers whose
-    /// handshake has not completed are bounded: past `maxStrangers`, the oldest is forgotten.
-    mutating func admitStranger(at address: PeerAddress, now: Instant) -> Int? {
-        guard !inputEnded else { return nil }
-        // Each stranger's first response costs three X25519 operations: a flood of initiations from many ports
-        // is refused past a few a second, whatever each channel's own cookies would allow.
+    /// What became of a stranger's initiation.
+    enum StrangerAdmission {
+        /// It has a member of its own, at this position.
+        case admitted(Int)
+        /// It was sent a cookie, to come back with.
+        case askedForCookie
+        /// Refused, for the reason given: the group is full, or input ended (no one new is taken then).
+        case refused(String)
+        /// More strangers proved their address this second than are taken in one.
+        case busy
+    }
+
+    /// A member for an initiation from an address no member has. The first `unprovenStrangersPerSecond` strangers
+    /// of a second are taken at their word, and at most `maxStrangers` of those wait for their handshake at once
+    /// (the oldest is forgotten); past that, a stranger must prove its address with a cookie first, and is then
+    /// taken up to `provenStrangersPerSecond` a second, `provenStrangersPerHost` waiting from one host.
+    mutating func admitStranger(at address: PeerAddress, initiation: [UInt8], now: Instant) -> StrangerAdmission {
+        guard !inputEnded else { return .refused("our input ended: no one new is taken") }
         if now - strangerSecondStarted >= .seconds(1) {
             strangerSecondStarted = now
-            strangersThisSecond = 0
+            unprovenStrangersThisSecond = 0
+            provenStrangersThisSecond = 0
         }
-        guard strangersThisSecond < Self.strangersPerSecond else { return nil }
-        strangersThisSecond += 1
-        let strangers = members.indices.filter { !members[$0].removed && !members[$0].isListed }
-        if strangers.count >= configuration.maxStrangers, let oldest = strangers.first { remove(oldest, now: now) }
-        guard members.filter({ !$0.removed }).count < configuration.maxMembers else { return nil }
+        let proven = cookies.isVouched(initiation, boundTo: address.description, now: now)
+        let waiting = members.indices.filter {
+            !members[$0].removed && !members[$0].isListed && members[$0].addressProven == proven
+                && (!proven || members[$0].address.host == address.host)
+        }
+        if proven {
+            guard provenStrangersThisSecond < Self.provenStrangersPerSecond else { return .busy }
+            provenStrangersThisSecond += 1
+            if waiting.count >= Self.provenStrangersPerHost, let oldest = waiting.first { remove(oldest, now: now) }
+        } else {
+            // Each stranger's first response costs three X25519 operations, and its member holds a place: a flood
+            // of initiations from made-up addresses gets a cookie each (21 bytes, no state) past a few a second.
+            guard unprovenStrangersThisSecond < Self.unprovenStrangersPerSecond else {
+                if let reply = cookies.reply(to: initiation, boundTo: address.description, now: now) {
+                    if categories.contains(.heartbeat) {
+                        events.push(.handshake(step: "cookie", direction: .outgoing, bytes: reply.count))
+                    }
+                    outgoing.push(Transmit(bytes: reply, route: .sendSocket, kind: .handshake, sequence: nil,
+                                           destination: address))
+                }
+                return .askedForCookie
+            }
+            unprovenStrangersThisSecond += 1
+            if waiting.count >= configuration.maxStrangers, let oldest = waiting.first { remove(oldest, now: now) }
+        }
+        guard makeRoom(now: now) else {
+            return .refused("the group is full (\(configuration.maxMembers)) and every member is online")
+        }
         compact()
-        return addMember(at: address, dialed: false, expectedKey: nil, now: now)
+        let added = addMember(at: address, dialed: false, expectedKey: nil, now: now)
+        members[added].addressProven = proven
+        return .admitted(added)
     }
 
     /// Drops the entries of members removed from the roster (strangers, introductions that never answered, members
@@ -64,6 +102,24 @@ extension GroupCore {
         }
         members.removeAll(where: \.removed)
         if nextToPoll >= members.count { nextToPoll = 0 }
+    }
+
+    /// Whether there is room for one more member. When the table is full, the member silent the longest makes
+    /// room if it is offline, with a notice: a full group prefers someone who is here to someone who is not (else
+    /// members that went silent — throwaway keys, say — would keep every newcomer out until forgotten, 10 minutes).
+    /// Marks it removed and shifts no position.
+    mutating func makeRoom(now: Instant) -> Bool {
+        guard members.filter({ !$0.removed }).count >= configuration.maxMembers else { return true }
+        let silentSince = { (member: Member) in member.lastHeard ?? member.createdAt }
+        guard let quietest = members.indices.filter({
+            !members[$0].removed && members[$0].isListed && !isOnline(members[$0], now: now)
+        }).min(by: { silentSince(members[$0]) < silentSince(members[$1]) }) else { return false }
+        let member = members[quietest]
+        notice("\(member.name ?? member.address.description) forgotten to make room: the group is full "
+               + "(\(configuration.maxMembers)) and nothing was heard from it for \(Self.ago(now - silentSince(member)))",
+               peer: member.name)
+        remove(quietest, now: now)
+        return true
     }
 
     /// Takes a member out of the roster; its session stops.
@@ -279,7 +335,7 @@ extension GroupCore {
                 }
                 return
             }
-            guard !inputEnded, members.filter({ !$0.removed }).count < configuration.maxMembers else { return }
+            guard !inputEnded, makeRoom(now: now) else { return }
             if let introducer = members[position].key,
                let unanswered = unansweredIntroductions[introducer], unanswered >= Self.unansweredIntroductionsAllowed {
                 // Refused and counted, quietly: a member that keeps introducing addresses that never answer is not

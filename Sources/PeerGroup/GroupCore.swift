@@ -42,9 +42,15 @@ public struct GroupCore: MessengerCore {
     var linesShown = 0
     var rejected = 0
     var saidAfterQuit = false
-    /// Strangers admitted in the current second, and when it began.
-    var strangersThisSecond = 0
+    /// Strangers admitted in the current second without a cookie (`unproven`) and with one (`proven`), and when
+    /// that second began.
+    var unprovenStrangersThisSecond = 0
+    var provenStrangersThisSecond = 0
     var strangerSecondStarted = Instant.zero
+    /// Cookies for strangers' initiations past the unproven budget, bound to the address each came from.
+    let cookies = InitiationCookies()
+    /// Datagrams of the group's own (cookie replies), sent before any member's.
+    var outgoing = FIFO<Transmit>()
     /// A member we dial that has not answered in this long is said to be silent, once.
     static let unansweredNotice = TimeSpan.seconds(5)
     /// A member another member introduced, whose handshake never completed in this long, is forgotten.
@@ -61,8 +67,17 @@ public struct GroupCore: MessengerCore {
     var departedUnacknowledged = false
     var departedReason: SessionOutcome.Reason?
     var departedStatistics = SessionStatistics()
-    /// At most this many strangers (initiations from unknown addresses) get a member of their own each second.
-    static let strangersPerSecond = 16
+    /// At most this many strangers (initiations from addresses no member has) get a member of their own each
+    /// second without proving their address: a herd of that size costs no extra round trip. Past it, a stranger
+    /// is sent a cookie and admitted when its initiation comes back with it, so forged initiations (from addresses
+    /// whose owners never see the cookie) can take at most these few places a second.
+    static let unprovenStrangersPerSecond = 8
+    /// At most this many strangers that proved their address get a member of their own each second (each costs
+    /// three X25519 operations, about a millisecond of work between them).
+    static let provenStrangersPerSecond = 64
+    /// Strangers from one host that proved their address and wait for their handshake at once, at most: past it
+    /// the host's oldest is forgotten, so one host cannot fill the group's table whatever ports it sends from.
+    static let provenStrangersPerHost = 16
     var membersCreated: UInt64 = 0
     var categories: Set<EventCategory> = Set(EventCategory.allCases)
     /// The time of the latest input: what a control message sent in reaction to an event is stamped with.
@@ -84,6 +99,8 @@ public struct GroupCore: MessengerCore {
         var dialed: Bool
         /// Whether a handshake with it ever completed.
         var wasSecured = false
+        /// A stranger whose initiation carried our cookie: it receives at the address it gave.
+        var addressProven = false
         /// Its input ended (it sent its last line).
         var finished = false
         /// No longer in the roster: its session ended, it was refused, or it was forgotten.
@@ -217,12 +234,20 @@ public struct GroupCore: MessengerCore {
                 reject(ChannelError.malformedPayload("initiation's listen port differs from its header's").description,
                        bytes: bytes.count)
                 return
-            } else if let added = admitStranger(at: address, now: now) {
-                position = added
             } else {
-                reject("an initiation from \(source.host): the group is full (\(configuration.maxMembers)) or "
-                       + "strangers came faster than \(Self.strangersPerSecond) a second", bytes: bytes.count)
-                return
+                switch admitStranger(at: address, initiation: Array(bytes), now: now) {
+                case .admitted(let added):
+                    position = added
+                case .askedForCookie:
+                    return
+                case .refused(let reason):
+                    reject("an initiation from \(source.host): \(reason)", bytes: bytes.count)
+                    return
+                case .busy:
+                    reject("an initiation from \(source.host): more than \(Self.provenStrangersPerSecond) strangers "
+                           + "a second", bytes: bytes.count)
+                    return
+                }
             }
         } else if let index = SealedFraming.receiverIndex(bytes) {
             // A member that left keeps its indexes: its session, over, lets a late datagram pass without a word,
@@ -318,6 +343,7 @@ public struct GroupCore: MessengerCore {
     /// The next datagram any session wants sent, taking each member's in turn, with its destination.
     public mutating func pollTransmit(now: Instant) -> Transmit? {
         clock = max(clock, now)
+        if let transmit = outgoing.pop() { return transmit }
         let count = members.count
         guard count > 0 else { return nil }
         for step in 0..<count {

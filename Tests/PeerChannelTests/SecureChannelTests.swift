@@ -93,6 +93,22 @@ struct SecureChannelTests {
         #expect(gap <= .milliseconds(200), "message 3 repeated after \(gap)")
     }
 
+    @Test("an unanswered initiation is repeated every 200 ms through the first second, then backs off")
+    func initiationSchedule() {
+        let harness = ChannelHarness()
+        let simulation = harness.simulation(seed: 5, conditions: LinkConditions(delay: .milliseconds(1)))
+        var sent: [Int64] = []
+        simulation.tap = { side, bytes in
+            if side == .a, bytes.first == 1 { sent.append(simulation.elapsed.microseconds / 1000) }
+            return bytes.first == 1 ? [] : [bytes]
+        }
+        simulation.endInput(.a, at: .zero)
+        simulation.endInput(.b, at: .zero)
+        _ = simulation.run(until: .seconds(4))
+        // A lost initiation or response in the first second is most likely bad luck: four more tries in it.
+        #expect(Array(sent.prefix(8)) == [0, 200, 400, 600, 800, 1200, 2000, 3500], "\(sent)")
+    }
+
     @Test("no plaintext of a message, and no name, ever crosses the wire")
     func nothingInTheClear() {
         let harness = ChannelHarness()

@@ -68,18 +68,36 @@ struct GroupCoreUnitTests {
         let mismatched = initiation(port: 5000, payloadPort: 5001, index: 1)
         mismatched.withUnsafeBytes { core.receive($0, from: PeerAddress(host: "10.0.0.9", port: 7000), now: .zero) }
         #expect(core.nextTimeout() == nil, "no member was made for it")
-        // Forty well-formed forgeries from forty ports in one second: at most 16 strangers a second are admitted,
-        // and at most 8 wait at once.
+        // Forty well-formed forgeries from forty ports in one second: 8 strangers are taken at their word (each
+        // answered with a response); the others are sent a cookie (21 bytes, to the port each named) and no member.
+        var sent: [Transmit] = []
         for step in 0..<40 {
             let forged = initiation(port: UInt16(6000 + step), payloadPort: UInt16(6000 + step), index: UInt8(step))
             forged.withUnsafeBytes {
                 core.receive($0, from: PeerAddress(host: "10.0.0.9", port: 7000), now: .zero + .milliseconds(Int64(step)))
             }
+            while let transmit = core.pollTransmit(now: .zero + .milliseconds(Int64(step))) { sent.append(transmit) }
         }
-        let refusals = Self.drainEvents(&core).filter {
-            if case .reject(let reason, _) = $0 { reason.contains("strangers came faster") } else { false }
+        let cookieReplies = sent.filter { $0.bytes.first == SealedFraming.Kind.cookieReply.rawValue }
+        #expect(sent.filter { $0.bytes.first == SealedFraming.Kind.response.rawValue }.count == 8)
+        #expect(cookieReplies.count == 32)
+        #expect(cookieReplies.allSatisfy { $0.bytes.count == SealedFraming.cookieReplyBytes })
+        #expect(cookieReplies.first?.destination == PeerAddress(host: "10.0.0.9", port: 6008))
+        // The 9th comes back with its cookie: it is answered. With the cookie altered, or from another host, it is
+        // sent a cookie again.
+        let ninth = initiation(port: 6008, payloadPort: 6008, index: 8)
+        let cookie = Array(cookieReplies.first?.bytes.dropFirst(5) ?? [])
+        var altered = ninth + cookie
+        altered[altered.count - 1] ^= 1
+        var answers: [[UInt8]] = []
+        for (bytes, host) in [(altered, "10.0.0.9"), (ninth + cookie, "10.0.0.10"), (ninth + cookie, "10.0.0.9")] {
+            bytes.withUnsafeBytes {
+                core.receive($0, from: PeerAddress(host: host, port: 7000), now: .zero + .milliseconds(50))
+            }
+            while let transmit = core.pollTransmit(now: .zero + .milliseconds(50)) { answers.append(transmit.bytes) }
         }
-        #expect(refusals.count == 24)
+        #expect(answers.map(\.first) == [SealedFraming.Kind.cookieReply.rawValue, SealedFraming.Kind.cookieReply.rawValue,
+                                         SealedFraming.Kind.response.rawValue])
         #expect(core.roster(now: .zero + .seconds(1)).isEmpty, "strangers are not members until their handshake completes")
         // Ten seconds later every one of them is gone.
         core.handleTimeout(now: .zero + .seconds(11))

@@ -38,7 +38,7 @@ struct GroupSimulateTests {
         let json = GroupSimulateCommand.json(options, result)
         #expect(json.contains("\"peers\": 4, "))
         #expect(json.contains("\"data_tx_per_msg_per_recipient\": 1.100, "))
-        #expect(json.contains("\"join_s\": {\"mean\": 0.200, \"max\": 0.300}"))
+        #expect(json.contains("\"join_s\": {\"mean\": 0.200, \"median\": 0.100, \"max\": 0.300}"))
         #expect(json.contains("\"memory_per_member_bytes\": {\"meshed\": 200000, \"peak\": 250000}"))
     }
 
