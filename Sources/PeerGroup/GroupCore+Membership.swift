@@ -14,7 +14,9 @@ extension GroupCore {
         // Each session draws its own PING secrets: one member cannot answer a challenge meant for another.
         channelConfiguration.session.entropy = configuration.channel.session.entropy
             &+ membersCreated &* 0x9E37_79B9_7F4A_7C15
-        channelConfiguration.session.name = name
+        // Every handshake carries the name we started with (our key's, pinned by the other side for good); a nick
+        // follows in our `hello`.
+        channelConfiguration.session.name = configuration.channel.session.name
         channelConfiguration.knownKeys = pins
         channelConfiguration.allowsOurName = false
         if dialed, expectedKey == nil, sharesOurName(at: address) {
@@ -126,6 +128,10 @@ extension GroupCore {
     mutating func remove(_ position: Int, now: Instant) {
         guard !members[position].removed else { return }
         members[position].removed = true
+        if let key = members[position].key,
+           !members.contains(where: { !$0.removed && $0.wasSecured && $0.key == key }) {
+            nicks = nicks.filter { $0.value != key }
+        }
         if !members[position].isClosed { members[position].channel.interrupt(now: now) }
         // Its channel's last words (a `close`) are not news: the roster says what happened.
         while members[position].channel.pollEvent() != nil {}
@@ -220,13 +226,20 @@ extension GroupCore {
     /// own, tell it where we are and who else is here, and tell the others about it.
     mutating func welcome(_ position: Int, as claimed: String) {
         guard let key = members[position].channel.remoteKey else { return }
-        if claimed == name, sharesOurName(at: members[position].address), members[position].dialed {
+        let ourHandshakeName = configuration.channel.session.name
+        if claimed == ourHandshakeName, sharesOurName(at: members[position].address), members[position].dialed {
             // Two peers with one name, as before groups: allowed while they are alone (`sharesOurName`).
-        } else if let owner = pins[claimed], owner != key || claimed == name {
+        } else if let owner = pins[claimed], owner != key {
             notice("refused \(claimed) (key \(Fingerprint(publicKey: key))): the name \(claimed) belongs to another "
                    + "member", peer: claimed)
             remove(position, now: clock)
             return
+        }
+        if let holder = nicks[claimed], holder != key {
+            // A name a handshake carries is its key's (pinned for good); a nick only borrows a name nobody's handshake
+            // had yet. Its holder, we or a member, goes back to its own: else a nick could keep a name's owner out,
+            // or pass for it at a newcomer that had not met the owner yet.
+            yield(nick: claimed, held: holder, to: claimed)
         }
         if let twin = members.indices.first(where: {
             $0 != position && !members[$0].removed && members[$0].wasSecured && members[$0].key == key
@@ -254,6 +267,7 @@ extension GroupCore {
         }
         // A handshake completes once per run of the member: a new run starts from its --name and no rooms, and
         // says in its `hello` if it has more.
+        nicks = nicks.filter { $0.value != key }
         members[position].name = claimed
         members[position].rooms = []
         if !firstTime, let previousName, previousName != claimed {
@@ -371,26 +385,35 @@ extension GroupCore {
     mutating func rename(_ position: Int, to newName: String) {
         let old = members[position].name ?? members[position].address.description
         guard let key = members[position].key else { return }
-        if let owner = pins[newName], owner != key {
+        if let owner = pins[newName] ?? nicks[newName], owner != key {
             notice("\(old) asked to be called \(newName), a name that belongs to another member; still \(old)",
                    peer: old)
             return
         }
         members[position].name = newName
         // A nick is held while it is used, in memory only (no `pinned` event, so not in the known-peers file): the
-        // one before goes, unless it is the member's handshake name, so that a member holds at most two names and
-        // cannot squat others' for good.
-        share(pin: newName, key: key)
-        if old != members[position].channel.remoteName { release(pin: old, key: key) }
+        // one before goes, so that a member holds at most its handshake name and one nick and cannot squat others'.
+        nicks = nicks.filter { $0.value != key }
+        if pins[newName] != key { nicks[newName] = key }
         notice("\(old) is now known as \(newName)", peer: newName)
     }
 
-    /// Lets `releasedName` go on every channel when it is `key`'s by a nick: not a handshake's pin from the
-    /// known-peers file.
-    mutating func release(pin releasedName: String, key: [UInt8]) {
-        guard pins[releasedName] == key, configuration.channel.knownKeys[releasedName] == nil else { return }
-        pins[releasedName] = nil
-        for position in members.indices { members[position].channel.unpin(name: releasedName, key: key) }
+    /// The nick `nickName`, held by `holder` (our key or a member's), goes: a handshake just showed that
+    /// `owner` is its key's own name. The holder is called by its handshake name again.
+    mutating func yield(nick nickName: String, held holder: [UInt8], to owner: String) {
+        nicks[nickName] = nil
+        if holder == configuration.publicKey {
+            name = configuration.channel.session.name
+            sendControlToAll(.nick(name))
+            notice("\(owner) joined, whose name \(nickName) is: you are \(name) again")
+            return
+        }
+        for position in members.indices where members[position].key == holder && members[position].name == nickName {
+            let ownName = members[position].channel.remoteName ?? members[position].address.description
+            members[position].name = ownName
+            notice("\(ownName) was called \(nickName), a name that belongs to another member who just joined; it is "
+                   + "\(ownName) again", peer: ownName)
+        }
     }
 
     // MARK: What we say
@@ -510,14 +533,14 @@ extension GroupCore {
             notice("you are already \(name)")
             return
         }
-        if let owner = pins[newName], owner != configuration.publicKey {
+        if let owner = pins[newName] ?? nicks[newName], owner != configuration.publicKey {
             notice("\(newName) belongs to another member; you are still \(name)")
             return
         }
         let old = name
         name = newName
-        share(pin: newName, key: configuration.publicKey)
-        if old != configuration.channel.session.name { release(pin: old, key: configuration.publicKey) }
+        nicks = nicks.filter { $0.value != configuration.publicKey }
+        if pins[newName] != configuration.publicKey { nicks[newName] = configuration.publicKey }
         sendControlToAll(.nick(newName))
         notice("you are now known as \(newName) (were \(old))")
     }

@@ -38,6 +38,9 @@ public struct GroupCore: MessengerCore {
     /// Names and the keys they belong to, for the whole group: the known-peers file's pins, ours, and each
     /// member's as it is learned. Every channel refuses a name to any other key.
     var pins: [String: [UInt8]]
+    /// Names held by `/nick` (ours and members'), and whose they are: in memory only, refused to anyone else's
+    /// nick, and yielded to a handshake that carries the name (a handshake's name is its key's for good).
+    var nicks: [String: [UInt8]] = [:]
     var linesSent = 0
     var linesShown = 0
     var rejected = 0

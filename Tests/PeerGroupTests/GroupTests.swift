@@ -218,6 +218,33 @@ struct GroupTests {
         #expect(!network.stalled)
     }
 
+    /// A nick borrows a name nobody's handshake carries; when someone whose own name it is joins, the name is
+    /// theirs, and the holder is called by its own name again — at every member and at itself.
+    @Test("a nick yields to a newcomer whose own name it is: the holder is itself again everywhere")
+    func nickYieldsToItsOwner() {
+        let network = Self.meshed(["alice", "bob", "carol"], seed: 6, loss: 0.1)
+        var time = network.elapsed
+        network.type("/nick dave", by: "bob", at: time + .milliseconds(10))
+        #expect(network.run(until: time + .seconds(20)) { network in
+            ["alice", "carol"].allSatisfy { network.roster($0).contains { $0.name == "dave" } }
+        })
+        time = network.elapsed
+        network.addMember("dave", peers: ["alice"], startAt: time)
+        #expect(network.run(until: time + .seconds(30)) { $0.isFullMesh })
+        for member in ["alice", "carol", "dave"] {
+            #expect(Set(network.roster(member).map(\.name)) == Set(["alice", "bob", "carol", "dave"].filter { $0 != member }),
+                    "\(member): \(network.roster(member).map(\.name))")
+        }
+        #expect(network.core("bob")?.currentName == "bob")
+        #expect(network.log("bob").notices(since: time).contains("dave joined, whose name dave is: you are bob again"))
+        time = network.elapsed
+        network.type("bob again", by: "bob", at: time + .milliseconds(10))
+        #expect(network.run(until: time + .seconds(10)) { network in
+            ["alice", "carol", "dave"].allSatisfy { network.log($0).shown.contains("bob: bob again") }
+        })
+        #expect(!network.stalled)
+    }
+
     @Test("a second member called alice, with another key, is refused: in no roster, its lines never shown")
     func nameTakenByAnotherKey() {
         let network = Self.meshed(["alice", "bob", "carol"], seed: 5, loss: 0.1)
