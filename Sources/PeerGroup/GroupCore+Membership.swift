@@ -41,20 +41,22 @@ extension GroupCore {
         case askedForCookie
         /// Refused, for the reason given: the group is full, or input ended (no one new is taken then).
         case refused(String)
-        /// More strangers proved their address this second than are taken in one.
-        case busy
+        /// More strangers proved their address this second than are taken in one (from its host, or in all).
+        case busy(String)
     }
 
     /// A member for an initiation from an address no member has. The first `unprovenStrangersPerSecond` strangers
     /// of a second are taken at their word, and at most `maxStrangers` of those wait for their handshake at once
-    /// (the oldest is forgotten); past that, a stranger must prove its address with a cookie first, and is then
-    /// taken up to `provenStrangersPerSecond` a second, `provenStrangersPerHost` waiting from one host.
+    /// (the oldest is forgotten); past that, or when only forgetting a member would make room, a stranger must
+    /// prove its address with a cookie first, and is then taken up to `provenStrangersPerSecond` a second (at most
+    /// `provenStrangersPerHost` of them from one host), `provenStrangersPerHost` waiting from one host.
     mutating func admitStranger(at address: PeerAddress, initiation: [UInt8], now: Instant) -> StrangerAdmission {
         guard !inputEnded else { return .refused("our input ended: no one new is taken") }
         if now - strangerSecondStarted >= .seconds(1) {
             strangerSecondStarted = now
             unprovenStrangersThisSecond = 0
             provenStrangersThisSecond = 0
+            provenStrangersThisSecondByHost = [:]
         }
         let proven = cookies.isVouched(initiation, boundTo: address.description, now: now)
         let waiting = members.indices.filter {
@@ -62,13 +64,26 @@ extension GroupCore {
                 && (!proven || members[$0].address.host == address.host)
         }
         if proven {
-            guard provenStrangersThisSecond < Self.provenStrangersPerSecond else { return .busy }
+            guard provenStrangersThisSecond < Self.provenStrangersPerSecond else {
+                return .busy("more than \(Self.provenStrangersPerSecond) strangers a second")
+            }
+            // Per host too: one host proving many ports (its own cookies, replayed for minutes) must not use up
+            // the second's budget for everyone else.
+            let fromHost = provenStrangersThisSecondByHost[address.host, default: 0]
+            guard fromHost < Self.provenStrangersPerHost else {
+                return .busy("more than \(Self.provenStrangersPerHost) strangers a second from that host")
+            }
             provenStrangersThisSecond += 1
+            provenStrangersThisSecondByHost[address.host] = fromHost + 1
             if waiting.count >= Self.provenStrangersPerHost, let oldest = waiting.first { remove(oldest, now: now) }
         } else {
             // Each stranger's first response costs three X25519 operations, and its member holds a place: a flood
             // of initiations from made-up addresses gets a cookie each (21 bytes, no state) past a few a second.
-            guard unprovenStrangersThisSecond < Self.unprovenStrangersPerSecond else {
+            // So does a stranger when only forgetting a member would make room for it: an initiation anyone can
+            // forge must not make a member go.
+            let live = members.filter { !$0.removed }.count
+            guard unprovenStrangersThisSecond < Self.unprovenStrangersPerSecond,
+                  live < configuration.maxMembers || !waiting.isEmpty else {
                 if let reply = cookies.reply(to: initiation, boundTo: address.description, now: now) {
                     if categories.contains(.heartbeat) {
                         events.push(.handshake(step: "cookie", direction: .outgoing, bytes: reply.count))
@@ -81,8 +96,9 @@ extension GroupCore {
             unprovenStrangersThisSecond += 1
             if waiting.count >= configuration.maxStrangers, let oldest = waiting.first { remove(oldest, now: now) }
         }
-        guard makeRoom(now: now) else {
-            return .refused("the group is full (\(configuration.maxMembers)) and every member is online")
+        guard makeRoom(now: now, mayForgetMembers: proven) else {
+            return .refused("the group is full (\(configuration.maxMembers)) and every member was heard within "
+                            + "\(Self.ago(Self.silenceBeforeMakingRoom))")
         }
         compact()
         let added = addMember(at: address, dialed: false, expectedKey: nil, now: now)
@@ -106,15 +122,25 @@ extension GroupCore {
         if nextToPoll >= members.count { nextToPoll = 0 }
     }
 
-    /// Whether there is room for one more member. When the table is full, the member silent the longest makes
-    /// room if it is offline, with a notice: a full group prefers someone who is here to someone who is not (else
-    /// members that went silent — throwaway keys, say — would keep every newcomer out until forgotten, 10 minutes).
+    /// Whether there is room for one more member. When the table is full, the oldest stranger that did not prove
+    /// its address (anyone can forge one) makes room; failing that, when `mayForgetMembers`, the member silent the
+    /// longest makes room if nothing was heard from it for `silenceBeforeMakingRoom`, with a notice: a full group
+    /// prefers someone who is here to someone long gone (else members that went silent — throwaway keys, say —
+    /// would keep every newcomer out until forgotten, 10 minutes), but a few seconds of loss is no reason to go.
     /// Marks it removed and shifts no position.
-    mutating func makeRoom(now: Instant) -> Bool {
+    mutating func makeRoom(now: Instant, mayForgetMembers: Bool = true) -> Bool {
         guard members.filter({ !$0.removed }).count >= configuration.maxMembers else { return true }
+        if let unproven = members.indices.first(where: {
+            !members[$0].removed && !members[$0].isListed && !members[$0].addressProven
+        }) {
+            remove(unproven, now: now)
+            return true
+        }
+        guard mayForgetMembers else { return false }
         let silentSince = { (member: Member) in member.lastHeard ?? member.createdAt }
         guard let quietest = members.indices.filter({
             !members[$0].removed && members[$0].isListed && !isOnline(members[$0], now: now)
+                && now - silentSince(members[$0]) >= Self.silenceBeforeMakingRoom
         }).min(by: { silentSince(members[$0]) < silentSince(members[$1]) }) else { return false }
         let member = members[quietest]
         notice("\(member.name ?? member.address.description) forgotten to make room: the group is full "

@@ -49,6 +49,8 @@ public struct GroupCore: MessengerCore {
     /// that second began.
     var unprovenStrangersThisSecond = 0
     var provenStrangersThisSecond = 0
+    /// Of those proven, how many came from each host (at most `provenStrangersPerSecond` hosts).
+    var provenStrangersThisSecondByHost: [String: Int] = [:]
     var strangerSecondStarted = Instant.zero
     /// Cookies for strangers' initiations past the unproven budget, bound to the address each came from.
     let cookies = InitiationCookies()
@@ -79,8 +81,13 @@ public struct GroupCore: MessengerCore {
     /// three X25519 operations, about a millisecond of work between them).
     static let provenStrangersPerSecond = 64
     /// Strangers from one host that proved their address and wait for their handshake at once, at most: past it
-    /// the host's oldest is forgotten, so one host cannot fill the group's table whatever ports it sends from.
+    /// the host's oldest is forgotten, so one host cannot fill the group's table whatever ports it sends from. Also
+    /// the most admitted from one host in a second, so that one host replaying its cookies cannot use up the
+    /// second's `provenStrangersPerSecond` for everyone else.
     static let provenStrangersPerHost = 16
+    /// A full group forgets a member to take a newcomer only after this long without a word from it: a few seconds
+    /// of loss is bad luck, not a member gone.
+    static let silenceBeforeMakingRoom = TimeSpan.seconds(30)
     var membersCreated: UInt64 = 0
     var categories: Set<EventCategory> = Set(EventCategory.allCases)
     /// The time of the latest input: what a control message sent in reaction to an event is stamped with.
@@ -246,9 +253,8 @@ public struct GroupCore: MessengerCore {
                 case .refused(let reason):
                     reject("an initiation from \(source.host): \(reason)", bytes: bytes.count)
                     return
-                case .busy:
-                    reject("an initiation from \(source.host): more than \(Self.provenStrangersPerSecond) strangers "
-                           + "a second", bytes: bytes.count)
+                case .busy(let reason):
+                    reject("an initiation from \(source.host): \(reason)", bytes: bytes.count)
                     return
                 }
             }

@@ -18,11 +18,12 @@ struct GroupRedTeamTests {
 
     /// A member called `name` with its own key, listening at port 4000, dialing `peers`.
     static func member(_ name: String, key: [UInt8] = X25519.newPrivateKey(), run: UInt64,
-                       peers: [PeerAddress] = [], now: Instant = .zero, maxMembers: Int = 64) -> GroupCore {
+                       peers: [PeerAddress] = [], now: Instant = .zero, maxMembers: Int = 64,
+                       listenPort: UInt16 = 4000) -> GroupCore {
         let session = SessionConfiguration(name: name, sessionID: SessionID(rawValue: run))
         return GroupCore(
             configuration: GroupConfiguration(
-                channel: ChannelConfiguration(session: session, staticKey: key, listenPort: 4000),
+                channel: ChannelConfiguration(session: session, staticKey: key, listenPort: listenPort),
                 publicKey: X25519.publicKey(privateKey: key), peers: peers, maxMembers: maxMembers),
             now: now)
     }
@@ -431,6 +432,233 @@ struct GroupRedTeamTests {
         }
         return member.roster(now: now).contains { $0.name == "joiner" }
     }
+
+    // MARK: Red team 2
+
+    /// A forged initiation (no psk) naming `port`, its ephemeral key made up from `seed`: what an off-path sender
+    /// can write without any key.
+    static func forgedInitiation(port: UInt16, seed: UInt32 = 0) -> [UInt8] {
+        var bytes: [UInt8] = [1]
+        bytes.appendBigEndianForTest(seed)
+        bytes += [UInt8(port >> 8), UInt8(port & 0xFF)]
+        bytes += (0..<32).map { UInt8(truncatingIfNeeded: Int(seed) &* 31 &+ Int(port) &+ $0) }
+        bytes += [UInt8(port >> 8), UInt8(port & 0xFF)] + [UInt8](repeating: 0, count: 23)
+        return bytes
+    }
+
+    /// alice (room for `maxMembers` others) with bob and carol joined through her, on a hub.
+    static func smallGroup(maxMembers: Int) -> (Hub, alice: PeerAddress, bob: PeerAddress) {
+        let aliceAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let bobAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        let hub = Hub()
+        hub.add(Self.member("alice", run: 1, maxMembers: maxMembers), at: aliceAddress)
+        hub.add(Self.member("bob", run: 2, peers: [aliceAddress]), at: bobAddress)
+        hub.add(Self.member("carol", run: 3, peers: [aliceAddress]), at: PeerAddress(host: "10.0.0.3", port: 4000))
+        hub.run(for: .seconds(3))
+        return (hub, aliceAddress, bobAddress)
+    }
+
+    /// makeRoom ran for every stranger admitted, and the first 8 strangers of a second are admitted on their word:
+    /// in a full group, ONE forged initiation from an off-path sender (any source, any port, no key) made alice
+    /// forget bob after 5 s of loss (offline is 4.5 s), interrupting his session and dropping what was queued for
+    /// him. Now a stranger that did not prove its address never makes a listed member go (it is asked for a
+    /// cookie instead), and a member is forgotten to make room only after `silenceBeforeMakingRoom` (30 s).
+    @Test("one forged initiation does not evict a member of a full group that was quiet for 5 s")
+    func forgedInitiationDoesNotEvictAQuietMember() {
+        let (hub, aliceAddress, bobAddress) = Self.smallGroup(maxMembers: 2)
+        #expect(hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name).sorted() == ["bob", "carol"])
+        guard let bob = hub.cores[bobAddress] else { return }
+        // Five and a half seconds of loss between bob and everyone.
+        hub.kill(bobAddress)
+        hub.run(for: .milliseconds(5500))
+        #expect(hub.cores[aliceAddress]?.roster(now: hub.now).contains { $0.name == "bob" && !$0.online } == true)
+        hub.inject(Self.forgedInitiation(port: 9999), to: aliceAddress, from: PeerAddress(host: "10.6.6.6", port: 7000))
+        hub.run(for: .milliseconds(20))
+        let names = hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name) ?? []
+        #expect(names.contains("bob"), "alice forgot bob for a forged initiation: \(names)")
+        // Silent past `silenceBeforeMakingRoom` now: still, only a stranger that proved its address makes him go.
+        hub.run(for: .seconds(30))
+        hub.inject(Self.forgedInitiation(port: 9998), to: aliceAddress, from: PeerAddress(host: "10.6.6.6", port: 7000))
+        hub.run(for: .milliseconds(20))
+        let later = hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name) ?? []
+        #expect(later.contains("bob"), "alice forgot bob, silent 35 s, for a forged initiation: \(later)")
+        hub.add(bob, at: bobAddress)
+        hub.run(for: .seconds(5))
+        #expect(hub.cores[aliceAddress]?.roster(now: hub.now).contains { $0.name == "bob" && $0.online } == true)
+    }
+
+    /// The same with a stranger that proved its address (an attacker with one real host, or an honest joiner):
+    /// a member merely quiet for a few seconds stays; one silent for longer than `silenceBeforeMakingRoom` goes.
+    @Test("a proven stranger evicts a quiet member only after a long silence")
+    func provenStrangerEvictsOnlyTheLongSilent() {
+        let (hub, aliceAddress, bobAddress) = Self.smallGroup(maxMembers: 2)
+        hub.kill(bobAddress)
+        hub.run(for: .milliseconds(5500))
+        let joinerAddress = PeerAddress(host: "10.0.0.9", port: 4000)
+        hub.add(Self.member("joiner", run: 9, peers: [aliceAddress], now: hub.now), at: joinerAddress)
+        hub.run(for: .seconds(5))
+        var names = hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name) ?? []
+        #expect(names.contains("bob") && !names.contains("joiner"), "\(names)")
+        hub.run(for: .seconds(30))
+        names = hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name) ?? []
+        #expect(!names.contains("bob") && names.contains("joiner"), "\(names)")
+    }
+
+    /// Strangers waiting for their handshake count towards `maxMembers`, and makeRoom only forgot listed members:
+    /// an off-path forger keeping 16 forged strangers waiting (8 a second, each kept 10 s) took 16 places of the
+    /// table, so a group within 16 of full refused every genuine joiner, for as long as the forgeries went on. Now
+    /// a stranger that proved its address takes the place of the oldest that did not.
+    @Test("forged strangers cannot hold the room a genuine joiner needs")
+    func forgedStrangersDoNotFillTheRoom() {
+        let (hub, aliceAddress, _) = Self.smallGroup(maxMembers: 18)
+        let joinerAddress = PeerAddress(host: "10.0.0.9", port: 4000)
+        var port: UInt16 = 10_000
+        for step in 0..<3000 {
+            // 1,000 forged initiations a second, each naming a new port, from a host no member is on.
+            for _ in 0..<10 {
+                port &+= 1
+                hub.inject(Self.forgedInitiation(port: port, seed: UInt32(port)), to: aliceAddress,
+                           from: PeerAddress(host: "10.6.6.6", port: 7000))
+            }
+            if step == 200 {
+                hub.add(Self.member("joiner", run: 9, peers: [aliceAddress], now: hub.now), at: joinerAddress)
+            }
+            hub.run(for: .milliseconds(10))
+        }
+        let names = hub.cores[aliceAddress]?.roster(now: hub.now).map(\.name) ?? []
+        #expect(names.contains("joiner"), "the joiner never got in: \(names)")
+    }
+
+    /// At most 64 strangers that proved their address were admitted a second, group-wide: an attacker with ONE
+    /// real host gets cookies for 64 ports once (valid 2–4 minutes) and replays those initiations a few thousand
+    /// times a second; the 64 were gone within the first milliseconds of each second and every genuine joiner's
+    /// proven initiation was refused (`busy`). Now one host is admitted at most `provenStrangersPerHost` a second.
+    @Test("one host replaying proven initiations does not use up the strangers' budget")
+    func oneHostDoesNotUseUpTheProvenBudget() {
+        let attackerHost = "10.6.6.6"
+        let memberAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        var member = Self.member("alice", run: 1)
+        let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        var joiner: GroupCore?
+        var proven: [[UInt8]] = []
+        var inFlight: [(at: Instant, toMember: Bool, bytes: [UInt8])] = []
+        var now = Instant.zero
+        var joinedAt: Instant?
+        var step = 0
+        while now < .zero + .seconds(20), joinedAt == nil {
+            step += 1
+            if now < .zero + .milliseconds(100) {
+                // Cookies for the attacker's own ports: one initiation a millisecond (the first 8 are answered).
+                let initiation = Self.forgedInitiation(port: UInt16(20_000 + step), seed: UInt32(step))
+                initiation.withUnsafeBytes { member.receive($0, from: PeerAddress(host: attackerHost, port: 7000), now: now) }
+            } else {
+                if joiner == nil {
+                    joiner = Self.member("joiner", run: 2, peers: [memberAddress], now: now)
+                }
+                // Four replays of proven initiations and one forged one (for the unproven budget) a millisecond.
+                for replay in 0..<4 where !proven.isEmpty {
+                    proven[(step * 4 + replay) % proven.count].withUnsafeBytes {
+                        member.receive($0, from: PeerAddress(host: attackerHost, port: 7000), now: now)
+                    }
+                }
+                Self.forgedInitiation(port: UInt16(truncatingIfNeeded: 40_000 + step), seed: UInt32(step))
+                    .withUnsafeBytes { member.receive($0, from: PeerAddress(host: "10.7.7.7", port: 7000), now: now) }
+            }
+            for datagram in inFlight where datagram.at <= now {
+                datagram.bytes.withUnsafeBytes {
+                    if datagram.toMember {
+                        member.receive($0, from: PeerAddress(host: joinerAddress.host, port: 5000), now: now)
+                    } else {
+                        joiner?.receive($0, from: PeerAddress(host: memberAddress.host, port: 5000), now: now)
+                    }
+                }
+            }
+            inFlight.removeAll { $0.at <= now }
+            if let deadline = member.nextTimeout(), deadline <= now { member.handleTimeout(now: now) }
+            if let deadline = joiner?.nextTimeout(), deadline <= now { joiner?.handleTimeout(now: now) }
+            while let transmit = member.pollTransmit(now: now) {
+                if transmit.destination == joinerAddress {
+                    inFlight.append((now + .milliseconds(10), false, transmit.bytes))
+                } else if let destination = transmit.destination, destination.host == attackerHost,
+                          transmit.bytes.count == SealedFraming.cookieReplyBytes, proven.count < 64 {
+                    // The attacker reads its own cookie replies.
+                    let port = destination.port
+                    let initiation = Self.forgedInitiation(port: port, seed: UInt32(port) - 20_000)
+                    proven.append(initiation + transmit.bytes[5...])
+                }
+            }
+            while let transmit = joiner?.pollTransmit(now: now) {
+                inFlight.append((now + .milliseconds(10), true, transmit.bytes))
+            }
+            while member.pollEvent() != nil {}
+            while joiner?.pollEvent() != nil {}
+            if joinedAt == nil, member.roster(now: now).contains(where: { $0.name == "joiner" }) { joinedAt = now }
+            now = now + .milliseconds(1)
+        }
+        print("red team 2: \(proven.count) proven initiations replayed 4,000 a second from one host; the joiner "
+              + "got in \(joinedAt.map { "at \($0)" } ?? "never (20 s)")")
+        #expect(proven.count == 64)
+        #expect(joinedAt.map { $0 < .zero + .seconds(2) } ?? false, "the joiner was kept out")
+    }
+
+    /// A cookie is bound to the address it was sent to (host and named port), to the initiation, and to 2–4
+    /// minutes; anything else is refused, and an 80-byte initiation with a made-up cookie is just refused.
+    @Test("a cookie is good only for its address, its initiation and four minutes at most")
+    func cookiesAreBound() throws {
+        let cookies = InitiationCookies()
+        let initiation = Self.forgedInitiation(port: 4000, seed: 1)
+        let sent = Instant.zero + .seconds(100)
+        let reply = try #require(cookies.reply(to: initiation, boundTo: "10.0.0.1:4000", now: sent))
+        let vouched = initiation + reply[5...]
+        #expect(cookies.isVouched(vouched, boundTo: "10.0.0.1:4000", now: sent))
+        #expect(cookies.isVouched(vouched, boundTo: "10.0.0.1:4000", now: sent + .seconds(139)))
+        #expect(!cookies.isVouched(vouched, boundTo: "10.0.0.1:4000", now: sent + .seconds(140)))
+        #expect(!cookies.isVouched(vouched, boundTo: "10.0.0.2:4000", now: sent))
+        #expect(!cookies.isVouched(vouched, boundTo: "10.0.0.1:4001", now: sent))
+        #expect(!cookies.isVouched(vouched, boundTo: "10.0.0.1:400", now: sent))
+        #expect(!cookies.isVouched(Self.forgedInitiation(port: 4000, seed: 2) + reply[5...], boundTo: "10.0.0.1:4000",
+                                   now: sent))
+        #expect(!InitiationCookies().isVouched(vouched, boundTo: "10.0.0.1:4000", now: sent))
+        var core = Self.member("alice", run: 1)
+        for byte in [UInt8(0), 0xFF] {
+            (initiation + [UInt8](repeating: byte, count: 16)).withUnsafeBytes {
+                core.receive($0, from: PeerAddress(host: "10.0.0.1", port: 5000), now: .zero)
+            }
+        }
+        #expect(core.roster(now: .zero).isEmpty)
+    }
+
+    /// Listed members that stay online are never forgotten to make room, whoever they are: an attacker with ONE
+    /// host completes handshakes under throwaway keys from as many ports as the group has room, keeps them
+    /// answering heartbeats (a few bytes a second each), and every genuine joiner is refused "the group is full".
+    /// Nothing bounds the members one host may hold (honest members can share a host: a NAT, loopback), so this is
+    /// not fixed here.
+    @Test("online sybils from one host keep a genuine joiner out of a full group")
+    func onlineSybilsFromOneHostKeepAJoinerOut() {
+        let aliceAddress = PeerAddress(host: "10.0.0.1", port: 4000)
+        let hub = Hub()
+        hub.add(Self.member("alice", run: 1, maxMembers: 8), at: aliceAddress)
+        for offset in 0..<8 {
+            let port = UInt16(4001 + offset)
+            hub.add(Self.member("sybil\(offset)", run: UInt64(100 + offset), peers: [aliceAddress], listenPort: port),
+                    at: PeerAddress(host: "10.6.6.6", port: port))
+        }
+        hub.run(for: .seconds(5))
+        let joinerAddress = PeerAddress(host: "10.0.0.2", port: 4000)
+        hub.add(Self.member("joiner", run: 2, peers: [aliceAddress], now: hub.now), at: joinerAddress)
+        hub.run(for: .seconds(60))
+        let roster = hub.cores[aliceAddress]?.roster(now: hub.now) ?? []
+        #expect(roster.filter { $0.name.hasPrefix("sybil") && $0.online }.count == 8)
+        withKnownIssue("finding: one host's online sybils fill maxMembers and keep every joiner out") {
+            #expect(roster.contains { $0.name == "joiner" }, "joiner refused: \(roster.count) members")
+        }
+    }
+}
+
+extension [UInt8] {
+    mutating func appendBigEndianForTest(_ value: UInt32) {
+        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
 }
 
 extension GroupCore {
@@ -454,6 +682,11 @@ final class Hub {
 
     /// Adds (or replaces) the core listening at `address`.
     func add(_ core: GroupCore, at address: PeerAddress) { cores[address] = core }
+
+    /// A datagram from `source` reaching `address` now (a forger's: no core sends it).
+    func inject(_ bytes: [UInt8], to address: PeerAddress, from source: PeerAddress) {
+        inFlight.append((now, address, source, bytes))
+    }
 
     /// Takes the core at `address` away, as a process killed: what reaches it is lost.
     func kill(_ address: PeerAddress) { cores[address] = nil }
