@@ -6,7 +6,7 @@
 //                                                                               → PeerHandshake → PeerCrypto
 //                                                                               → PeerIdentity → PeerCrypto
 //                                                                 → PeerSeed → PeerSession
-//                                                                 → PeerTransport
+//                                                                 → PeerTransport → CPrecisePoll (C: ppoll)
 //                                       → PeerSimulation → PeerGroup, PeerChannel, PeerSession, PeerCrypto
 //                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
 //                                       → CHeapUsage (C: glibc's mallinfo2, for simulate's memory per member)
@@ -38,7 +38,9 @@ let package = Package(
         ]),
         // Groups: a member's sessions with every other member, the roster, rooms and names (sans-I/O).
         .target(name: "PeerGroup", dependencies: ["PeerChannel", "PeerSession", "PeerWire", "PeerIdentity"]),
-        .target(name: "PeerTransport"),
+        .target(name: "PeerTransport", dependencies: ["CPrecisePoll"]),
+        // ppoll(2) with a microsecond timeout (Swift's Glibc module does not import ppoll).
+        .target(name: "CPrecisePoll"),
         // The bytes the process holds from malloc (mallinfo2, which Swift's Glibc module does not import).
         .target(name: "CHeapUsage"),
         // Virtual-clock harnesses: two endpoints (`Simulation`) and a group of N members (`GroupSimulation`).

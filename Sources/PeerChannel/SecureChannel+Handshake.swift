@@ -117,13 +117,14 @@ extension SecureChannel {
         hurryInitiation(now: now)
     }
 
-    /// The other side is there: its initiation came in. Ours, perhaps backed off while the other side was not yet
-    /// running, goes again now and then at the starting pace, so that whoever starts second is not kept waiting out
-    /// the first one's backoff. At most once per 100 ms, and within the allowance (it is prompted by what arrived).
+    /// The other side is there: its initiation came in. Ours, perhaps sent while the other side was not yet
+    /// running (lost at a closed port) or backed off since, goes again now and then at the starting pace, so that
+    /// whoever starts second has both handshakes under way at once, as when both start together, and is not kept
+    /// waiting out the first one's timer. At most once per copy the timer sent (so at most doubling what the timer
+    /// sends), and within the allowance (it is prompted by what arrived).
     mutating func hurryInitiation(now: Instant) {
-        guard var pending = initiation, now - pending.lastSent >= tunables.initialRetransmissionTimeout / 2,
-              spendAllowance(pending.message.count)
-        else { return }
+        guard var pending = initiation, !pending.hurried, spendAllowance(pending.message.count) else { return }
+        pending.hurried = true
         pending.attempts = 0
         pending.lastSent = now
         pending.nextAttempt = now + tunables.initialRetransmissionTimeout

@@ -50,6 +50,8 @@ public struct SecureChannel: MessengerCore {
         var nextAttempt: Instant
         var firstSent: Instant
         var lastSent: Instant
+        /// Whether a copy went early, prompted by the other side's initiation, since the timer last sent one.
+        var hurried = false
     }
 
     /// Our message 3, repeated until the responder shows it has the keys.
@@ -171,6 +173,7 @@ public struct SecureChannel: MessengerCore {
                                tunables.heartbeatInterval)
             pending.nextAttempt = now + interval
             pending.lastSent = now
+            pending.hurried = false
             initiation = pending
             send(pending.message, step: "initiation")
         }

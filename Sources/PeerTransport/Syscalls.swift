@@ -1,3 +1,4 @@
+import CPrecisePoll
 import Glibc
 
 /// The one place this module calls into Glibc.
@@ -262,10 +263,10 @@ enum Syscalls {
 
     // MARK: - Waiting
 
-    /// poll(2) once; `EINTR` comes back as `.interrupted` so the caller can recompute its remaining time.
-    static func poll(_ descriptors: inout [pollfd], timeoutMilliseconds: Int32) throws(SocketError) -> Int32 {
+    /// ppoll(2) once, with a microsecond timeout (negative: none); `EINTR` comes back as `.interrupted` so the caller can recompute its remaining time.
+    static func poll(_ descriptors: inout [pollfd], timeoutMicroseconds: Int64) throws(SocketError) -> Int32 {
         let result = descriptors.withUnsafeMutableBufferPointer { buffer in
-            Glibc.poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds)
+            peer_poll_microseconds(buffer.baseAddress, nfds_t(buffer.count), timeoutMicroseconds)
         }
         if result == -1 {
             let code = errno

@@ -3,15 +3,13 @@ import Testing
 
 @Suite("Poller and Waker")
 struct PollerTests {
-    @Test(
-        "timeouts round up to whole milliseconds",
-        arguments: [
-            (nil, -1), (0, 0), (-5, 0), (1, 1), (999, 1), (1_000, 1), (1_001, 2), (2_500, 3),
-            (Int64.max, Int32.max),
-        ] as [(Int64?, Int32)]
-    )
-    func rounding(microseconds: Int64?, expected: Int32) {
-        #expect(Poller.milliseconds(roundingUp: microseconds) == expected)
+    @Test("a timeout is kept to the microsecond and never ends early")
+    func timeoutNeverEndsEarly() throws {
+        let socket = try UDPSocket.onLoopback()
+        let start = Syscalls.monotonicMicroseconds()
+        let result = try Poller.wait(sockets: [socket], waker: nil, timeoutMicroseconds: 1_500)
+        #expect(Syscalls.monotonicMicroseconds() - start >= 1_500)
+        #expect(result.readiness == [[]] && !result.woken)
     }
 
     @Test("deadlines saturate instead of wrapping into the past")
