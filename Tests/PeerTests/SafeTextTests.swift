@@ -11,6 +11,8 @@ import Testing
 struct SafeTextTests {
     static let bidiControls: [UInt32] = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
                                          0x2066, 0x2067, 0x2068, 0x2069]
+    /// LINE SEPARATOR and PARAGRAPH SEPARATOR: line ends to Unicode.
+    static let lineSeparators: [UInt32] = [0x2028, 0x2029]
 
     /// Whether any scalar of `text` is a control (C0, DEL, C1) or one of the bidirectional controls.
     static func carriesRawControl(_ text: String) -> Bool {
@@ -35,9 +37,9 @@ struct SafeTextTests {
         #expect(SafeText.visible("\u{0}") == "^@")
     }
 
-    @Test("every C1 control and each bidirectional control is shown as \\u{…}")
+    @Test("every C1 control, each line separator and each bidirectional control is shown as \\u{…}")
     func c1AndBidirectional() {
-        for value in Array(UInt32(0x80)...0x9F) + Self.bidiControls {
+        for value in Array(UInt32(0x80)...0x9F) + Self.bidiControls + Self.lineSeparators {
             let shown = SafeText.visible("x" + Self.string(value) + "y")
             #expect(shown == "x\\u{\(String(value, radix: 16, uppercase: true))}y")
             #expect(!Self.carriesRawControl(shown))
@@ -51,7 +53,7 @@ struct SafeTextTests {
         let texts = [
             "", "plain ASCII with punctuation !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", "ünïcødé — “quoted” … €",
             "中文字符 日本語のテキスト 한국어", "👩‍👩‍👧‍👦 🏳️‍🌈 👍🏽 🚀", "سلام دنیا، می‌خواهم بروم", "¡¿ ¢ £ ¥ © ® ° ± µ",
-            "\u{2010}\u{2028}\u{200B}\u{200C}\u{200D}\u{2030}\u{206A}\u{2065}\u{202F}\u{0600}\u{061B}\u{061D}",
+            "\u{2010}\u{2027}\u{200B}\u{200C}\u{200D}\u{2030}\u{206A}\u{2065}\u{202F}\u{0600}\u{061B}\u{061D}",
         ]
         for text in texts {
             #expect(!SafeText.needsEscaping(text), "\(text)")

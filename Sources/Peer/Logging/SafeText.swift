@@ -7,13 +7,15 @@
 /// visible escape instead. docs/LOGS.md ("Text from the network") lists every rendering.
 public enum SafeText {
     /// Whether `scalar` may not be written as it is: a C0 control (including TAB, LF and CR), DEL, a C1 control
-    /// (U+0080–U+009F), or a bidirectional control — the embeddings and overrides U+202A–U+202E, the isolates
-    /// U+2066–U+2069, and the invisible marks U+200E, U+200F and U+061C, which reorder the characters around them
-    /// just as silently. Names on the wire refuse all of these, and every other space and invisible character too.
+    /// (U+0080–U+009F), the line and paragraph separators U+2028 and U+2029 (line ends to Unicode, so an editor or
+    /// viewer that honours them would show a forged line), or a bidirectional control — the embeddings and
+    /// overrides U+202A–U+202E, the isolates U+2066–U+2069, and the invisible marks U+200E, U+200F and U+061C,
+    /// which reorder the characters around them just as silently. Names on the wire refuse all of these, and every
+    /// other space and invisible character too.
     public static func isHarmful(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F: true
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        case 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
         default: false
         }
     }
@@ -29,7 +31,7 @@ public enum SafeText {
     @inline(__always)
     private static func containsHarmful<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> Bool {
         // The two bytes before the current one, to recognise the multi-byte encodings of the harmful scalars:
-        // C1 is C2 80–C2 9F, U+061C is D8 9C, U+200E/F and U+202A–E are E2 80 xx, U+2066–9 are E2 81 A6–A9.
+        // C1 is C2 80–C2 9F, U+061C is D8 9C, U+200E/F and U+2028–E are E2 80 xx, U+2066–9 are E2 81 A6–A9.
         var previous: UInt8 = 0
         var beforePrevious: UInt8 = 0
         for byte in bytes {
@@ -39,7 +41,7 @@ public enum SafeText {
                 switch (beforePrevious, previous) {
                 case (_, 0xC2) where byte <= 0x9F: return true
                 case (_, 0xD8) where byte == 0x9C: return true
-                case (0xE2, 0x80) where byte == 0x8E || byte == 0x8F || (0xAA...0xAE).contains(byte): return true
+                case (0xE2, 0x80) where byte == 0x8E || byte == 0x8F || (0xA8...0xAE).contains(byte): return true
                 case (0xE2, 0x81) where (0xA6...0xA9).contains(byte): return true
                 default: break
                 }
@@ -51,8 +53,8 @@ public enum SafeText {
     }
 
     /// `text` as it may be shown to a person, on one line: LF, CR and TAB as `\n`, `\r`, `\t`; other C0 controls
-    /// in caret notation `^@`…`^_` (ESC is `^[`); DEL as `^?`; C1 and bidirectional controls as `\u{9B}`,
-    /// `\u{202E}`. Everything else, including every printable script, emoji and joiner, is unchanged, and text
+    /// in caret notation `^@`…`^_` (ESC is `^[`); DEL as `^?`; C1 controls, line separators and bidirectional
+    /// controls as `\u{9B}`, `\u{2028}`, `\u{202E}`. Everything else, including every printable script, emoji and joiner, is unchanged, and text
     /// that needs nothing is returned as it is, without a copy.
     public static func visible(_ text: String) -> String {
         guard needsEscaping(text) else { return text }
