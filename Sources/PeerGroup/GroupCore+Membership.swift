@@ -113,7 +113,7 @@ extension GroupCore {
     mutating func compact() {
         guard members.contains(where: \.removed) else { return }
         for member in members where member.removed {
-            Self.add(member.channel.statistics, to: &departedStatistics)
+            departedStatistics.add(member.channel.statistics)
             guard member.countsInOutcome, case .closed(let closed) = member.channel.state else { continue }
             if !closed.everythingAcknowledged { departedUnacknowledged = true }
             if closed.reason != .completed { departedReason = closed.reason }

@@ -436,28 +436,11 @@ public struct GroupCore: MessengerCore {
     /// (once, whatever the number of recipients), `messagesDelivered` lines shown.
     public var statistics: SessionStatistics {
         var total = departedStatistics
-        for member in members { Self.add(member.channel.statistics, to: &total) }
+        for member in members { total.add(member.channel.statistics) }
         total.messagesSent = linesSent
         total.messagesDelivered = linesShown
         total.rejected += rejected
         return total
-    }
-
-    /// Adds one session's counters to `total` (its round trip only when `total` has none yet).
-    static func add(_ each: SessionStatistics, to total: inout SessionStatistics) {
-        total.segmentsSent += each.segmentsSent
-        total.dataTransmissions += each.dataTransmissions
-        total.replays += each.replays
-        total.datagramsSent += each.datagramsSent
-        total.datagramsReceived += each.datagramsReceived
-        total.duplicates += each.duplicates
-        total.rejected += each.rejected
-        total.abandoned += each.abandoned
-        total.unproven += each.unproven
-        total.repliesWithheld += each.repliesWithheld
-        total.challenges += each.challenges
-        total.acknowledged += each.acknowledged
-        if total.smoothedRoundTrip == nil { total.smoothedRoundTrip = each.smoothedRoundTrip }
     }
 
     /// Whether to hand over more input: while every live session has room.

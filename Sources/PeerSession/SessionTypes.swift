@@ -223,6 +223,27 @@ public struct SessionStatistics: Sendable, Equatable {
 
     /// All counters at zero.
     public init() {}
+
+    /// Adds another session's counters to these (several sessions of one process, as a group's members):
+    /// every count summed, the messages sent and delivered too; the round trip is kept if this one has one, else
+    /// taken from `other`.
+    public mutating func add(_ other: SessionStatistics) {
+        messagesSent += other.messagesSent
+        messagesDelivered += other.messagesDelivered
+        segmentsSent += other.segmentsSent
+        dataTransmissions += other.dataTransmissions
+        replays += other.replays
+        datagramsSent += other.datagramsSent
+        datagramsReceived += other.datagramsReceived
+        duplicates += other.duplicates
+        rejected += other.rejected
+        abandoned += other.abandoned
+        unproven += other.unproven
+        repliesWithheld += other.repliesWithheld
+        challenges += other.challenges
+        acknowledged += other.acknowledged
+        if smoothedRoundTrip == nil { smoothedRoundTrip = other.smoothedRoundTrip }
+    }
 }
 
 /// A PONG owed to a run that pinged us.
