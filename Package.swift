@@ -10,6 +10,7 @@
 //                                       → PeerSimulation → PeerGroup, PeerChannel, PeerSession, PeerCrypto
 //                                       → PeerIdentity (identity, known peers, pre-shared key files) → PeerCrypto
 //                                       → CHeapUsage (C: glibc's mallinfo2, for simulate's memory per member)
+//   PeerJournal (the state directory's journal: checksummed records, torn tails, damage) depends on nothing yet
 //   udp-blast (benchmark baseline) → PeerTransport
 //
 // PeerWire and PeerTransport know nothing of each other; PeerSession, PeerHandshake and PeerChannel do no I/O;
@@ -38,6 +39,8 @@ let package = Package(
         ]),
         // Groups: a member's sessions with every other member, the roster, rooms and names (sans-I/O).
         .target(name: "PeerGroup", dependencies: ["PeerChannel", "PeerSession", "PeerWire", "PeerIdentity"]),
+        // What must survive a crash: an append-only journal of checksummed records (docs/STATE.md).
+        .target(name: "PeerJournal"),
         .target(name: "PeerTransport", dependencies: ["CPrecisePoll"]),
         // ppoll(2) with a microsecond timeout (Swift's Glibc module does not import ppoll).
         .target(name: "CPrecisePoll"),
@@ -78,6 +81,7 @@ let package = Package(
             "PeerWire", "PeerSession", "PeerSimulation", "PeerCrypto",
         ]),
         .testTarget(name: "PeerTransportTests", dependencies: ["PeerTransport"]),
+        .testTarget(name: "PeerJournalTests", dependencies: ["PeerJournal"]),
         .testTarget(name: "PeerSeedTests", dependencies: ["PeerSeed", "PeerSession", "PeerWire", "PeerSimulation"]),
         .testTarget(name: "PeerGroupTests", dependencies: [
             "PeerGroup", "PeerChannel", "PeerSession", "PeerWire", "PeerCrypto", "PeerIdentity", "PeerSimulation",
