@@ -68,7 +68,7 @@ let package = Package(
         // libFuzzer entry point for the decoders, the session, the secure channel and the handshake; built by
         // scripts/fuzz with -DFUZZING.
         .executableTarget(name: "peer-fuzz", dependencies: [
-            "PeerWire", "PeerSession", "PeerChannel", "PeerHandshake", "PeerCrypto", "PeerGroup",
+            "PeerWire", "PeerSession", "PeerChannel", "PeerHandshake", "PeerCrypto", "PeerGroup", "PeerJournal",
         ]),
         .testTarget(name: "PeerCryptoTests", dependencies: ["PeerCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "PeerHandshakeTests", dependencies: ["PeerHandshake", "PeerCrypto"], exclude: ["Vectors"]),

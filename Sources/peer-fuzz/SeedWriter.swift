@@ -1,5 +1,6 @@
 import Glibc
 import PeerChannel
+import PeerJournal
 import PeerSession
 import PeerWire
 
@@ -14,6 +15,18 @@ enum SeedWriter {
         save(handshakeSeeds(), as: "handshake", in: directory)
         save(payloadSeeds(), as: "payload", in: directory)
         save(groupSeeds(), as: "group", in: directory)
+        save(journalSeeds(), as: "journal", in: directory)
+    }
+
+    /// A journal of three batches, whole and cut short in its last batch, and an empty one.
+    static func journalSeeds() -> [[UInt8]] {
+        var appender = JournalAppender()
+        var whole: [UInt8] = []
+        whole += appender.append([JournalRecord(kind: 1, payload: Array("first line".utf8)),
+                                  JournalRecord(kind: 2, payload: [])])
+        whole += appender.append([JournalRecord(kind: 1, payload: Array("second".utf8))])
+        whole += appender.append([JournalRecord(kind: 3, payload: [UInt8](repeating: 7, count: 40))])
+        return [whole, Array(whole.prefix(whole.count - 10)), JournalScan.header]
     }
 
     /// A member run (even first byte): a line typed, an initiation whose ports agree from a stranger, time passing,

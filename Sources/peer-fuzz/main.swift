@@ -24,6 +24,8 @@ enum FuzzTarget: String, CaseIterable {
     case payload
     /// A group member under hostile datagrams, and the group envelope's parser: `GroupTarget`.
     case group
+    /// The state directory's journal reader: `JournalTarget`.
+    case journal
 
     func run(_ data: UnsafeRawBufferPointer) {
         switch self {
@@ -34,6 +36,7 @@ enum FuzzTarget: String, CaseIterable {
         case .handshake: HandshakeTarget.run(data)
         case .payload: HandshakePayloadTarget.run(data)
         case .group: GroupTarget.run(data)
+        case .journal: JournalTarget.run(data)
         }
     }
 
