@@ -129,6 +129,8 @@ public struct SecureChannel: MessengerCore {
     public mutating func submit(_ text: String, now: Instant) throws(SubmitError) { try session.submit(text, now: now) }
     /// The user's input has ended.
     public mutating func finishInput(now: Instant) { session.finishInput(now: now) }
+    /// The user's input has ended, and we leave once what we sent is acknowledged (`Session.leave`).
+    public mutating func leave(now: Instant) { session.leave(now: now) }
     /// Stop at once.
     public mutating func interrupt(now: Instant) { session.interrupt(now: now) }
     /// The next message to show.

@@ -91,16 +91,23 @@ enum ChatCommand {
             return CommandLineTool.failure("cannot bind the source port \(options.sourcePort): \(error)")
         }
 
-        // `/quit` ends the input as end-of-file does: what follows it is not read (so not counted as unsent).
+        // `/quit` ends the input (and leaves, in the core): what follows it is not read (so not counted as unsent).
         let groupCommands = options.wire == .peer
         let quits: @Sendable (String) -> Bool = { line in groupCommands && ChatInput.parse(line) == .quit }
         let reader = Thread {
             if let terminal {
+                var quitted = false
                 while let line = terminal.readLine() {
                     guard runtime.submit(line) else { return }
-                    if quits(line) { break }
+                    if quits(line) {
+                        quitted = true
+                        break
+                    }
                 }
-                terminal.endInput("-- end of input: waiting for everything to be acknowledged and for the others")
+                // After /quit the core says it is leaving; after Ctrl-D we say why we are still here.
+                terminal.endInput(quitted ? nil
+                    : "-- end of input: receiving until the others finish too (Ctrl-C stops now"
+                        + (groupCommands ? "; /quit instead of Ctrl-D leaves without waiting)" : ")"))
             } else {
                 while let line = readLine(strippingNewline: true) {
                     guard runtime.submit(line) else { return }

@@ -60,10 +60,10 @@ final class Terminal: Sendable {
     }
 
     /// Input has ended: prints `text` in place of the prompt, which is not drawn again.
-    func endInput(_ text: String) {
+    func endInput(_ text: String?) {
         state.withLock { state in
             state.inputEnded = true
-            emit("\r\u{1B}[2K" + text + "\n")
+            emit("\r\u{1B}[2K" + (text.map { $0 + "\n" } ?? ""))
         }
     }
 

@@ -185,7 +185,7 @@ public struct GroupCore: MessengerCore {
         case .rooms: listRooms()
         case .who(let room): listMembers(of: room, now: now)
         case .nick(let new): changeName(to: new, now: now)
-        case .quit: finishInput(now: now)
+        case .quit: quit(now: now)
         case .help: for line in Self.help { notice(line) }
         case .invalid(let reason): notice(reason)
         }
@@ -205,6 +205,22 @@ public struct GroupCore: MessengerCore {
             }
         }
         settle(now: now)
+    }
+
+    /// `/quit`: input ends as at end of file, but we leave: each session closes once what we sent on it is
+    /// acknowledged, without waiting for that member's end (end of file waits, so that piped input goes on
+    /// receiving until the others are done). Each member sees us leave.
+    mutating func quit(now: Instant) {
+        guard !inputEnded else { return }
+        inputEnded = true
+        for position in members.indices {
+            if members[position].isListed {
+                members[position].channel.leave(now: now)
+            } else {
+                remove(position, now: now)
+            }
+        }
+        notice("leaving once everything you sent is acknowledged")
     }
 
     /// Stops every session at once.

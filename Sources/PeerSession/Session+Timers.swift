@@ -83,13 +83,20 @@ extension Session {
             return
         }
         checkCompletion(now: now)
+        if state == .open, kind == .bye, peerFinished, configuration.carriage != .readable {
+            // It said goodbye after its end without waiting for ours: it left (`leave`), and can receive nothing
+            // more. What it acknowledged is in the goodbye's count; the rest stays unacknowledged. Only a sealed
+            // goodbye counts: a readable one (PEER/1) anyone can forge, and it must not end a conversation.
+            close(.completed)
+        }
     }
 
-    /// Both sides have said all they will and everything is delivered both ways: say goodbye. The goodbye
+    /// Both sides have said all they will and everything is delivered both ways (or we leave, and all of ours is):
+    /// say goodbye. The goodbye
     /// carries our count, which may be the other side's only news that its end arrived, so it is said a few times,
     /// one retransmission timeout apart, unless the other side says goodbye first.
     mutating func checkCompletion(now: Instant) {
-        guard state == .open, localFinished, unacknowledgedSegments == 0, peerFinished else { return }
+        guard state == .open, localFinished, unacknowledgedSegments == 0, peerFinished || leaving else { return }
         state = .closing
         closingSince = now
         byePending = true

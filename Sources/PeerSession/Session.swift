@@ -38,6 +38,8 @@ public struct Session: Sendable {
     /// How far the latest report from the other side reaches; holes below it are known missing.
     var reportedThrough: UInt64 = 0
     var localFinished = false
+    /// We leave once our end is acknowledged, without waiting for the other side's (`leave`).
+    var leaving = false
     var finishedAt: Instant?
     /// Goodbyes still to repeat while closing, in case the first is lost.
     var goodbyesLeft = 0
@@ -162,6 +164,16 @@ public struct Session: Sendable {
         sendBuffer.append(OutgoingSegment(body: [], fragment: nil, isEnd: true, messageLast: sequence))
         statistics.segmentsSent += 1
         record(.finish(side: .local, segments: sequence))
+    }
+
+    /// Ends the user's input and leaves without waiting for the other side's end (a group member's `/quit`): once
+    /// everything we sent is acknowledged, the session says goodbye and closes, whether or not the other side has
+    /// finished. A side that receives that goodbye (sealed: a readable PEER/1 goodbye can be forged) after our end
+    /// closes too: it can send us nothing more. The other side's lines arriving before then are shown as usual.
+    public mutating func leave(now: Instant) {
+        finishInput(now: now)
+        leaving = true
+        checkCompletion(now: now)
     }
 
     /// Ends the session at once (Ctrl-C): nothing more is sent.

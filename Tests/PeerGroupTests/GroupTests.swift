@@ -245,6 +245,39 @@ struct GroupTests {
         #expect(!network.stalled)
     }
 
+    /// `/quit` leaves: the member exits once what it sent is acknowledged, without waiting for the others to
+    /// finish, and they see it leave and go on without it. (End of file waits for the others.)
+    @Test("/quit leaves once what it sent is acknowledged; the others see it leave and go on")
+    func quitLeaves() {
+        let network = Self.meshed(["alice", "bob", "carol"], seed: 8, loss: 0.1)
+        let time = network.elapsed
+        network.type("bye from carol", by: "carol", at: time + .milliseconds(10))
+        network.type("/quit", by: "carol", at: time + .milliseconds(20))
+        #expect(network.run(until: time + .seconds(20)) { $0.state("carol")?.isClosed == true })
+        #expect(network.state("carol") == .closed(SessionOutcome(everythingAcknowledged: true, reason: .completed)))
+        #expect(network.state("alice")?.isClosed == false && network.state("bob")?.isClosed == false,
+                "alice and bob, still typing, are not done")
+        #expect(network.log("carol").notices(since: time).contains("leaving once everything you sent is acknowledged"))
+        let left = network.elapsed
+        #expect(network.run(until: left + .seconds(10)) { network in
+            ["alice", "bob"].allSatisfy { network.log($0).notices(since: time).contains("carol left") }
+        })
+        for member in ["alice", "bob"] {
+            #expect(network.log(member).shown.filter { $0 == "carol: bye from carol" }.count == 1)
+            #expect(!network.roster(member).contains { $0.name == "carol" })
+        }
+        let later = network.elapsed
+        network.type("after carol left", by: "alice", at: later + .milliseconds(10))
+        for name in ["alice", "bob"] { network.endInput(name, at: later + .milliseconds(20)) }
+        #expect(network.run(until: later + .seconds(60)))
+        #expect(network.log("bob").shown.filter { $0 == "alice: after carol left" }.count == 1)
+        for name in ["alice", "bob"] {
+            #expect(network.state(name) == .closed(SessionOutcome(everythingAcknowledged: true, reason: .completed)),
+                    "\(name)")
+        }
+        #expect(!network.stalled)
+    }
+
     @Test("a second member called alice, with another key, is refused: in no roster, its lines never shown")
     func nameTakenByAnotherKey() {
         let network = Self.meshed(["alice", "bob", "carol"], seed: 5, loss: 0.1)
