@@ -122,6 +122,7 @@ extension Session {
     /// message of ours it may not have shown.
     private mutating func peerRestarted(previous: SessionID, datagram: Datagram, now: Instant) {
         record(.peerUp(name: datagram.from, session: datagram.session, reason: .restarted(previous: previous)))
+        reportReplaysWhileUnreachable(until: now)
         peerReachable = true
         expected = 1
         window.removeAll()
@@ -197,6 +198,7 @@ extension Session {
         } else if !peerReachable {
             let silentFor = now - (lastHeard ?? startedAt)
             record(.peerUp(name: datagram.from, session: datagram.session, reason: .answeredAgain(silentFor: silentFor)))
+            reportReplaysWhileUnreachable(until: now)
             peerReachable = true
         }
         peerName = datagram.from

@@ -13,6 +13,7 @@ extension Session {
             let silentFor = now - lastHeard
             if silentFor >= tunables.heartbeatInterval * tunables.silentIntervalsBeforeDown {
                 peerReachable = false
+                unreachableSince = now
                 record(.peerDown(silentFor: silentFor))
             }
         }
@@ -37,8 +38,10 @@ extension Session {
             sendBuffer[sequence].queuedForResend = true
             sendBuffer[sequence].lossReason = .timeout
             resendQueue.push(sequence)
-            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: [SequenceRange(single: sequence)],
-                             reason: .timeout))
+            if !countsRepairsQuietly {
+                record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: [SequenceRange(single: sequence)],
+                                 reason: .timeout))
+            }
         }
         let timeout = roundTrip.retransmissionTimeout
         if timeout * backoff < tunables.maximumRetransmissionTimeout { backoff *= 2 }

@@ -31,7 +31,10 @@ extension Session {
                 markSent(packed, now: now)
                 statistics.replays += 1
                 if !lengths.isEmpty { body.append(contentsOf: replayed.body) }
-                if isRecorded(.repair) {
+                if countsRepairsQuietly {
+                    replaysWhileUnreachable += 1
+                    lastQuietReplay = now
+                } else if isRecorded(.repair) {
                     record(.resend(sequence: packed, transmission: transmission,
                                    reason: replayed.lossReason ?? .timeout, ack: count,
                                    bytes: replayed.body.count))

@@ -83,6 +83,12 @@ public struct Session: Sendable {
     var lastHeard: Instant?
     var lastPingSent: Instant?
     var peerReachable = false
+    /// Replays (and the timeouts behind them) while the other side is shown unreachable: counted, not logged one by
+    /// one — a member gone for minutes would fill the log with a pair a second — and said in one `repeated` event
+    /// when it answers again or the session ends.
+    var replaysWhileUnreachable = 0
+    var unreachableSince: Instant?
+    var lastQuietReplay: Instant?
     var closingSince: Instant?
 
     // MARK: Outputs
@@ -216,6 +222,20 @@ public struct Session: Sendable {
         if isRecorded(event.category) { events.push(event) }
     }
 
+    /// Whether a timeout's repair is to be counted rather than logged: the other side was known and is now shown
+    /// unreachable (before first contact, the handshake's own events say what is going on).
+    var countsRepairsQuietly: Bool { peerName != nil && !peerReachable }
+
+    /// One `repeated` event for the replays counted while the other side was unreachable, if there were any.
+    mutating func reportReplaysWhileUnreachable(until now: Instant) {
+        guard replaysWhileUnreachable > 0 else { return }
+        let window = now - (unreachableSince ?? now)
+        record(.repeated(event: "resend", count: replaysWhileUnreachable, logged: 0, window: max(.zero, window),
+                         reasons: "\(replaysWhileUnreachable) timeout (replays while \(peerName ?? "the other side") "
+                             + "was unreachable)"))
+        replaysWhileUnreachable = 0
+    }
+
     /// Refuses a datagram: counted, and logged with `reason`. Nothing it claimed is acted on.
     mutating func reject(_ reason: String, bytes: Int) {
         statistics.rejected += 1
@@ -224,6 +244,7 @@ public struct Session: Sendable {
 
     mutating func close(_ reason: SessionOutcome.Reason) {
         if case .closed = state { return }
+        reportReplaysWhileUnreachable(until: lastQuietReplay ?? unreachableSince ?? .zero)
         let outcome = SessionOutcome(everythingAcknowledged: unacknowledgedMessages == 0, reason: reason)
         state = .closed(outcome)
         record(.close(outcome: outcome))
