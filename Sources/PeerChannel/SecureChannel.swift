@@ -74,6 +74,8 @@ public struct SecureChannel: MessengerCore {
     }
 
     var initiation: Initiation?
+    /// Whether we said that the other side answers our handshakes but never confirms one.
+    var saidUnconfirmed = false
     /// The index of our last initiation stopped because the other side's handshake gave both sides keys first (the
     /// two crossed): its response, still on its way, is expected, not an attack.
     var settledIndex: UInt32?
@@ -189,6 +191,15 @@ public struct SecureChannel: MessengerCore {
         if finishes.contains(where: { $0.attempts >= Self.maxFinishAttempts }) {
             let abandoned = Set(finishes.filter { $0.attempts >= Self.maxFinishAttempts }.map(\.index))
             finishes.removeAll { abandoned.contains($0.index) }
+            if !saidUnconfirmed, let refuser = keys.first(where: { abandoned.contains($0.localIndex) && !$0.confirmed }) {
+                // It answered our handshake, so it is there; ten copies of our last message never got a word back.
+                // On a path that carried its answer, the likeliest reason is that it refused who we are — and it
+                // says so only on its side — so say what to check here, once.
+                saidUnconfirmed = true
+                record(.notice(text: "\(refuser.peerName) answers our handshake but never confirms it: it may refuse "
+                               + "our key or our name (is --name \(session.configuration.name) taken there, or did our "
+                               + "key change?)", peer: refuser.peerName))
+            }
             keys.removeAll { abandoned.contains($0.localIndex) && !$0.confirmed }
             if keys.isEmpty, initiation == nil, configuration.initiates { startInitiation(now: now) }
         }

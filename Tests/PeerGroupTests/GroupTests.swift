@@ -297,6 +297,12 @@ struct GroupTests {
         #expect(network.log("bob").events.contains { record in
             if case .keyRefused(name: "alice", _, reason: "name-taken") = record.event { true } else { false }
         })
+        // The newcomer is told too, on its side: bob answered its handshake, then never confirmed it.
+        network.run(until: time + .seconds(30)) { network in
+            network.log("mallory").notices.contains { $0.text.contains("answers our handshake but never confirms") }
+        }
+        #expect(network.log("mallory").notices.contains { $0.text.hasPrefix("bob answers our handshake but never "
+            + "confirms it: it may refuse our key or our name (is --name alice taken there") })
         #expect(!network.stalled)
     }
 
