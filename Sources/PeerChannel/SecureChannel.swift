@@ -252,10 +252,11 @@ public struct SecureChannel: MessengerCore {
 
     // MARK: What a group endpoint asks
 
-    /// Whether `index` is one of ours (an initiation's, an answered handshake's or a key set's): a datagram naming
-    /// it belongs to this channel. Indexes are random per channel, so this demultiplexes an endpoint's datagrams.
+    /// Whether `index` is one of ours (an initiation's — pending, or stopped because the other side's crossing
+    /// handshake finished first — an answered handshake's or a key set's): a datagram naming it belongs to this
+    /// channel. Indexes are random per channel, so this demultiplexes an endpoint's datagrams.
     public func owns(index: UInt32) -> Bool {
-        initiation?.index == index || responses.contains { $0.index == index }
+        initiation?.index == index || settledIndex == index || responses.contains { $0.index == index }
             || keys.contains { $0.localIndex == index } || finishes.contains { $0.index == index }
     }
 
