@@ -467,7 +467,8 @@ extension GroupCore {
         let body = GroupEnvelope.privateLine(text).text
         guard body.utf8.count <= Session.maxMessageBytes else { throw .tooLong(bytes: text.utf8.count) }
         guard let position = position(named: recipient), !members[position].isClosed else {
-            notice("no one called \(recipient) here (/who lists the members)")
+            notice(recipient == name ? "\(recipient) is you: /msg sends to another member (/who lists them)"
+                   : "no one called \(recipient) here (/who lists the members)")
             return
         }
         linesSent += 1
@@ -543,14 +544,20 @@ extension GroupCore {
             notice("no one is in #\(room)")
             return
         }
-        notice("you: \(name), in #\(([ChatInput.generalRoom] + rooms.sorted()).joined(separator: " #"))")
-        for member in members where member.isListed {
-            if let room, room != ChatInput.generalRoom, !member.rooms.contains(room) { continue }
+        // Every member is in #general: each one's rooms are listed the same way, ours included, and a room's list
+        // names only who is in it (we too, only if we are).
+        let inRoom = { (memberRooms: Set<String>) in
+            room == nil || room == ChatInput.generalRoom || room.map(memberRooms.contains) == true
+        }
+        let listed = { (memberRooms: Set<String>) in
+            "#" + ([ChatInput.generalRoom] + memberRooms.sorted()).joined(separator: " #")
+        }
+        if inRoom(rooms) { notice("you: \(name), in \(listed(rooms))") }
+        for member in members where member.isListed && inRoom(member.rooms) {
             let memberName = member.name ?? member.address.description
             let heard = member.lastHeard.map { "last heard \(Self.ago(now - $0)) ago" } ?? "never heard"
             let status = member.finished ? "finished" : isOnline(member, now: now) ? "online" : "offline"
-            let memberRooms = member.rooms.isEmpty ? "" : ", in #" + member.rooms.sorted().joined(separator: " #")
-            notice("\(memberName): \(status), \(heard)\(memberRooms)", peer: member.name)
+            notice("\(memberName): \(status), \(heard), in \(listed(member.rooms))", peer: member.name)
         }
     }
 

@@ -245,6 +245,30 @@ struct GroupTests {
         #expect(!network.stalled)
     }
 
+    @Test("/who ROOM names only who is in ROOM (we too, only if we are); /who lists everyone's rooms alike")
+    func whoListsMembers() {
+        let network = Self.meshed(["alice", "bob", "carol"], seed: 9, loss: 0)
+        var time = network.elapsed
+        network.type("/join ops", by: "bob", at: time + .milliseconds(10))
+        #expect(network.run(until: time + .seconds(10)) { network in
+            network.roster("alice").contains { $0.name == "bob" && $0.rooms.contains("ops") }
+        })
+        time = network.elapsed
+        network.type("/who ops", by: "alice", at: time + .milliseconds(10))
+        network.type("/who", by: "alice", at: time + .milliseconds(20))
+        network.run(until: time + .milliseconds(30))
+        let said = network.log("alice").notices(since: time)
+        #expect(said.first?.hasPrefix("bob: online, last heard ") == true && said.first?.hasSuffix(", in #general #ops") == true,
+                "\(said)")
+        #expect(!said.prefix(1).contains { $0.hasPrefix("you:") || $0.hasPrefix("carol:") }, "\(said)")
+        #expect(said.dropFirst().first == "you: alice, in #general", "\(said)")
+        #expect(said.contains { $0.hasPrefix("carol: online, last heard ") && $0.hasSuffix(", in #general") })
+        #expect(said.count == 4, "\(said)")
+        network.type("/msg alice note to self", by: "alice", at: network.elapsed + .milliseconds(10))
+        network.run(until: network.elapsed + .milliseconds(20))
+        #expect(network.log("alice").notices.last?.text == "alice is you: /msg sends to another member (/who lists them)")
+    }
+
     /// `/quit` leaves: the member exits once what it sent is acknowledged, without waiting for the others to
     /// finish, and they see it leave and go on without it. (End of file waits for the others.)
     @Test("/quit leaves once what it sent is acknowledged; the others see it leave and go on")
