@@ -133,5 +133,8 @@ extension Session {
             sequence += 1
         }
         if retransmitDeadline != nil { retransmitDeadline = now + roundTrip.retransmissionTimeout * backoff }
+        // A PING that waited with them leaves now too: its PONG is timed from here, or the wait for keys would go
+        // into the round trip (and every retransmission timeout after it).
+        for index in outstandingPings.indices { outstandingPings[index].sentAt = max(outstandingPings[index].sentAt, now) }
     }
 }

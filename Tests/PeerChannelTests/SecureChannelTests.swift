@@ -91,6 +91,12 @@ struct SecureChannelTests {
         // round trip, and must not space the repetitions of message 3 by seconds.
         let gap = finishesSent.count >= 2 ? finishesSent[1] - finishesSent[0] : .seconds(3600)
         #expect(gap <= .milliseconds(200), "message 3 repeated after \(gap)")
+        // Neither is the wait for keys: a PING made while they were missing left when they came, and timing its
+        // PONG from when it was made put seconds into the round trip (and so into every retransmission timeout).
+        for side in [Simulation.Side.a, .b] {
+            let roundTrip = report[side].statistics.smoothedRoundTrip?.microseconds ?? 0
+            #expect(roundTrip > 30_000 && roundTrip < 80_000, "\(side): srtt \(roundTrip) µs on a 40 ms round trip")
+        }
     }
 
     @Test("an unanswered initiation is repeated every 200 ms through the first second, then backs off")
