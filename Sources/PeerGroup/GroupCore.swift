@@ -78,7 +78,7 @@ public struct GroupCore: MessengerCore {
     /// whose owners never see the cookie) can take at most these few places a second.
     static let unprovenStrangersPerSecond = 8
     /// At most this many strangers that proved their address get a member of their own each second (each costs
-    /// three X25519 operations, about a millisecond of work between them).
+    /// three X25519 operations).
     static let provenStrangersPerSecond = 64
     /// Strangers from one host that proved their address and wait for their handshake at once, at most: past it
     /// the host's oldest is forgotten, so one host cannot fill the group's table whatever ports it sends from. Also

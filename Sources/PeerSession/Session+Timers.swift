@@ -95,9 +95,8 @@ extension Session {
     }
 
     /// Both sides have said all they will and everything is delivered both ways (or we leave, and all of ours is):
-    /// say goodbye. The goodbye
-    /// carries our count, which may be the other side's only news that its end arrived, so it is said a few times,
-    /// one retransmission timeout apart, unless the other side says goodbye first.
+    /// say goodbye. The goodbye carries our count, which may be the other side's only news that its end arrived,
+    /// so it is said a few times, one retransmission timeout apart, unless the other side says goodbye first.
     mutating func checkCompletion(now: Instant) {
         guard state == .open, localFinished, unacknowledgedSegments == 0, peerFinished || leaving else { return }
         state = .closing

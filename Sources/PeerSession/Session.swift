@@ -174,8 +174,8 @@ public struct Session: Sendable {
 
     /// Ends the user's input and leaves without waiting for the other side's end (a group member's `/quit`): once
     /// everything we sent is acknowledged, the session says goodbye and closes, whether or not the other side has
-    /// finished. A side that receives that goodbye (sealed: a readable PEER/1 goodbye can be forged) after our end
-    /// closes too: it can send us nothing more. The other side's lines arriving before then are shown as usual.
+    /// finished. The other side, receiving that goodbye after our end (sealed: a readable PEER/1 goodbye can be
+    /// forged), closes too: it can send us nothing more. Its lines arriving before then are shown as usual.
     public mutating func leave(now: Instant) {
         finishInput(now: now)
         leaving = true
