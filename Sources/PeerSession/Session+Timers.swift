@@ -67,12 +67,14 @@ extension Session {
         return max(lastHeard ?? finishedAt, finishedAt) + configuration.linger
     }
 
-    /// While closing, stay until late datagrams stop arriving.
+    /// While closing, stay until late datagrams stop arriving, and until every goodbye has been said: with a long
+    /// round trip, the quiet time alone would end the session after two or three of them, and the other side, all
+    /// of them lost, would wait for its acknowledgement until it gave up.
     var closeDeadline: Instant? {
         guard state == .closing, let closingSince else { return nil }
         let quiet = min(max(roundTrip.retransmissionTimeout * tunables.closeQuietTimeouts, tunables.closeQuietMinimum),
                         tunables.maximumRetransmissionTimeout)
-        return max(closingSince, lastHeard ?? closingSince) + quiet
+        return max(max(closingSince, lastHeard ?? closingSince) + quiet, goodbyeDeadline ?? closingSince)
     }
 
     /// Common follow-up to every received datagram.
