@@ -120,6 +120,7 @@ final class DemoPrinter: Sendable {
             let why = switch reason {
             case .count: "its count shows a hole, later ones arrived"
             case .timeout: "no acknowledgement in time"
+            case .overdue: "its replay should have arrived by now"
             case .restart: "the other side restarted"
             }
             return "? \(who): count \(count) of \(sent) sent; \(missing.wireDescription) missing (\(why))"

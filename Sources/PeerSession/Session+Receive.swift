@@ -270,9 +270,13 @@ extension Session {
             backoff = 1
             retransmitDeadline = hasUndeliveredInFlight ? now + roundTrip.retransmissionTimeout : nil
         }
-        // A report that changes nothing (a repeated acknowledgement, a pong) cannot show a new loss, and the
-        // time-based ones are already waiting on `lossCheckDeadline`: skip the scan of the window.
-        if progressed || reportedThrough != previouslyReported { detectLosses(now: now) }
+        // A report that changes nothing (a repeated acknowledgement, a pong) shows no new loss by order, and the
+        // time-based ones are already waiting on `lossCheckDeadline`; but it can be the news that a replay did
+        // not arrive (it left the other side after the replay should have got there), so a report that still
+        // shows a hole is scanned too.
+        if progressed || reportedThrough != previouslyReported || datagram.ack < reportedThrough {
+            detectLosses(now: now, reportArrived: true)
+        }
     }
 
     var hasUndeliveredInFlight: Bool {
@@ -286,7 +290,10 @@ extension Session {
 
     /// RACK-style loss detection: a segment still missing below the highest reported one, and transmitted before
     /// some segment that did arrive, is lost once it is older than the loss delay; until then a timer waits for it.
-    mutating func detectLosses(now: Instant) {
+    /// `reportArrived`: a report from the other side arrived just now. One that still shows a replayed segment
+    /// missing although the replay left a replay loss delay ago left the other side after the replay should have
+    /// got there: the replay is lost too, even when nothing sent after it has arrived to say so.
+    mutating func detectLosses(now: Instant, reportArrived: Bool = false) {
         lossCheckDeadline = nil
         guard deliveredOrderMark > 0 else { return }
         let delay = roundTrip.lossDelay
@@ -294,31 +301,48 @@ extension Session {
         // left the other side before the replay arrived still show the hole.
         let replayDelay = roundTrip.replayLossDelay
         var missing: [SequenceRange] = []
+        var overdue: [SequenceRange] = []
         var sequence = acknowledged + 1
         let last = min(reportedThrough, nextToSend - 1)
         while sequence <= last {
             defer { sequence += 1 }
             guard sendBuffer.contains(sequence) else { continue }
             let segment = sendBuffer[sequence]
-            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0,
-                  segment.sendOrder < deliveredOrderMark
-            else { continue }
+            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0 else { continue }
+            guard segment.sendOrder < deliveredOrderMark else {
+                // No order evidence: only the time since the replay left, judged when a report arrives (never by
+                // a deadline of its own, which would make every replay its own retransmission timer).
+                if reportArrived, segment.transmissions > 1, now >= segment.lastSent + replayDelay {
+                    queueReplay(sequence, reason: .overdue, into: &overdue)
+                }
+                continue
+            }
             let lostAt = segment.lastSent + (segment.transmissions > 1 ? replayDelay : delay)
             if now >= lostAt {
-                sendBuffer[sequence].queuedForResend = true
-                sendBuffer[sequence].lossReason = .count
-                resendQueue.push(sequence)
-                if let lastRange = missing.last, lastRange.upper + 1 == sequence {
-                    missing[missing.count - 1].upper = sequence
-                } else {
-                    missing.append(SequenceRange(single: sequence))
-                }
+                queueReplay(sequence, reason: .count, into: &missing)
             } else {
                 lossCheckDeadline = min(lossCheckDeadline ?? lostAt, lostAt)
             }
         }
         if !missing.isEmpty, isRecorded(.repair) {
             record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .count))
+        }
+        if !overdue.isEmpty, isRecorded(.repair) {
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: overdue, reason: .overdue))
+        }
+    }
+
+    /// Queues `sequence` for a replay and adds it to `runs`, the ranges of what was queued, for the `mismatch`
+    /// event. A replay judged lost again (`overdue`) is counted.
+    mutating func queueReplay(_ sequence: UInt64, reason: LossReason, into runs: inout [SequenceRange]) {
+        sendBuffer[sequence].queuedForResend = true
+        sendBuffer[sequence].lossReason = reason
+        resendQueue.push(sequence)
+        if reason == .overdue { statistics.replaysLostAgain += 1 }
+        if let lastRange = runs.last, lastRange.upper + 1 == sequence {
+            runs[runs.count - 1].upper = sequence
+        } else {
+            runs.append(SequenceRange(single: sequence))
         }
     }
 

@@ -22,8 +22,9 @@ extension Session {
         if let deadline = closeDeadline, now >= deadline { close(.completed) }
     }
 
-    /// Nothing acknowledged the oldest missing segment in time: replay it alone and back off. Once it is
-    /// acknowledged, loss detection finds whatever else went missing in the same burst.
+    /// Nothing acknowledged the oldest missing segment in time: replay it (a probe), with whatever replays are
+    /// overdue, and back off. Once it is acknowledged, loss detection finds whatever else went missing in the
+    /// same burst.
     private mutating func retransmissionTimerFired(now: Instant) {
         var sequence = acknowledged + 1
         while sequence < nextToSend {
@@ -43,9 +44,34 @@ extension Session {
                                  reason: .timeout))
             }
         }
+        // While the other side seems gone, the probe alone: the rest would only be lost with it.
+        if !countsRepairsQuietly { queueOverdueReplays(after: sequence, now: now) }
         let timeout = roundTrip.retransmissionTimeout
         if timeout * backoff < tunables.maximumRetransmissionTimeout { backoff *= 2 }
         retransmitDeadline = now + min(timeout * backoff, tunables.maximumRetransmissionTimeout)
+    }
+
+    /// The replays after `first` that the latest report still showed missing and that are older than the replay
+    /// loss delay: they should have been acknowledged by now, so they go again with the probe. Without this, only
+    /// the oldest missing segment is replayed on each timeout, and while the probe or its acknowledgement keeps
+    /// being lost, a whole packed replay that was lost waits behind it, one doubled timeout after another.
+    private mutating func queueOverdueReplays(after first: UInt64, now: Instant) {
+        let replayDelay = roundTrip.replayLossDelay
+        var overdue: [SequenceRange] = []
+        var sequence = first + 1
+        let last = min(reportedThrough, nextToSend - 1)
+        while sequence <= last {
+            defer { sequence += 1 }
+            guard sendBuffer.contains(sequence) else { continue }
+            let segment = sendBuffer[sequence]
+            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 1,
+                  now >= segment.lastSent + replayDelay
+            else { continue }
+            queueReplay(sequence, reason: .overdue, into: &overdue)
+        }
+        if !overdue.isEmpty, isRecorded(.repair) {
+            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: overdue, reason: .overdue))
+        }
     }
 
     /// When to send a heartbeat: a heartbeat period after the last datagram heard; then, while pings go
@@ -67,12 +93,14 @@ extension Session {
         return max(lastHeard ?? finishedAt, finishedAt) + configuration.linger
     }
 
-    /// While closing, stay until late datagrams stop arriving.
+    /// While closing, stay until late datagrams stop arriving, and until every goodbye has been said: with a long
+    /// round trip, the quiet time alone would end the session after two or three of them, and the other side, all
+    /// of them lost, would wait for its acknowledgement until it gave up.
     var closeDeadline: Instant? {
         guard state == .closing, let closingSince else { return nil }
         let quiet = min(max(roundTrip.retransmissionTimeout * tunables.closeQuietTimeouts, tunables.closeQuietMinimum),
                         tunables.maximumRetransmissionTimeout)
-        return max(closingSince, lastHeard ?? closingSince) + quiet
+        return max(max(closingSince, lastHeard ?? closingSince) + quiet, goodbyeDeadline ?? closingSince)
     }
 
     /// Common follow-up to every received datagram.

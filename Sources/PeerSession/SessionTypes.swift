@@ -200,6 +200,8 @@ public struct SessionStatistics: Sendable, Equatable {
     public var dataTransmissions = 0
     /// Replays of segments (RESEND datagrams).
     public var replays = 0
+    /// Replays judged lost by a report that arrived after they should have, with nothing sent after them arrived.
+    public var replaysLostAgain = 0
     /// Datagrams produced, of every kind.
     public var datagramsSent = 0
     /// Datagrams received and accepted.
@@ -233,6 +235,7 @@ public struct SessionStatistics: Sendable, Equatable {
         segmentsSent += other.segmentsSent
         dataTransmissions += other.dataTransmissions
         replays += other.replays
+        replaysLostAgain += other.replaysLostAgain
         datagramsSent += other.datagramsSent
         datagramsReceived += other.datagramsReceived
         duplicates += other.duplicates
