@@ -260,6 +260,13 @@ public struct SecureChannel: MessengerCore {
             || keys.contains { $0.localIndex == index } || finishes.contains { $0.index == index }
     }
 
+    /// Every index `owns(index:)` accepts now: what a group endpoint remembers of a member it let go, so that the
+    /// member's late datagrams (its last goodbyes) pass without a word.
+    public var indexes: [UInt32] {
+        [initiation?.index, settledIndex].compactMap { $0 } + responses.map(\.index) + keys.map(\.localIndex)
+            + finishes.map(\.index)
+    }
+
     /// The other side's static public key, once a handshake with it completed.
     public var remoteKey: [UInt8]? { peerKey }
 

@@ -114,12 +114,21 @@ extension GroupCore {
         guard members.contains(where: \.removed) else { return }
         for member in members where member.removed {
             departedStatistics.add(member.channel.statistics)
+            // Its late datagrams (a leaver's remaining goodbyes, a last acknowledgement) are news of nothing: they
+            // pass quietly for a while instead of being refused as forged.
+            if member.wasSecured {
+                for index in member.channel.indexes { retiredIndexes[index] = clock + Self.retiredIndexLifetime }
+            }
             guard member.countsInOutcome, case .closed(let closed) = member.channel.state else { continue }
             if !closed.everythingAcknowledged { departedUnacknowledged = true }
             if closed.reason != .completed { departedReason = closed.reason }
         }
         members.removeAll(where: \.removed)
         if nextToPoll >= members.count { nextToPoll = 0 }
+        retiredIndexes = retiredIndexes.filter { $0.value > clock }
+        while retiredIndexes.count > Self.maxRetiredIndexes, let oldest = retiredIndexes.min(by: { $0.value < $1.value }) {
+            retiredIndexes[oldest.key] = nil
+        }
     }
 
     /// Whether there is room for one more member. When the table is full, the oldest stranger that did not prove

@@ -85,6 +85,12 @@ public struct GroupCore: MessengerCore {
     /// the most admitted from one host in a second, so that one host replaying its cookies cannot use up the
     /// second's `provenStrangersPerSecond` for everyone else.
     static let provenStrangersPerHost = 16
+    /// Indexes of members that left the table (`compact`), and until when their late datagrams pass quietly.
+    var retiredIndexes: [UInt32: Instant] = [:]
+    /// How long a departed member's indexes are remembered: longer than a closing side repeats its goodbyes.
+    static let retiredIndexLifetime = TimeSpan.seconds(10)
+    /// At most this many are remembered (4 key sets and a handshake of each of 64 members, with room to spare).
+    static let maxRetiredIndexes = 1024
     /// A full group forgets a member to take a newcomer only after this long without a word from it: a few seconds
     /// of loss is bad luck, not a member gone.
     static let silenceBeforeMakingRoom = TimeSpan.seconds(30)
@@ -279,6 +285,7 @@ public struct GroupCore: MessengerCore {
             // as a two-peer session did after its end.
             guard let owner = members.firstIndex(where: { !$0.removed && $0.channel.owns(index: index) })
                 ?? members.firstIndex(where: { $0.channel.owns(index: index) }) else {
+                if let until = retiredIndexes[index], now < until { return }
                 reject(ChannelError.unknownIndex(kind: Self.kindName(bytes[0])).description, bytes: bytes.count)
                 return
             }
