@@ -198,18 +198,11 @@ public struct GroupCore: MessengerCore {
         settle(now: now)
     }
 
-    /// Input ended (end of file or `/quit`): every session sends what is left and then says so.
+    /// Input ended (end of file): every session sends what is left and then says so, and goes on receiving until
+    /// that member is done too, as between two peers.
     public mutating func finishInput(now: Instant) {
         clock = max(clock, now)
-        guard !inputEnded else { return }
-        inputEnded = true
-        for position in members.indices {
-            if members[position].isListed {
-                members[position].channel.finishInput(now: now)
-            } else {
-                remove(position, now: now)
-            }
-        }
+        endInput(leaving: false, now: now)
         settle(now: now)
     }
 
@@ -217,16 +210,24 @@ public struct GroupCore: MessengerCore {
     /// acknowledged, without waiting for that member's end (end of file waits, so that piped input goes on
     /// receiving until the others are done). Each member sees us leave.
     mutating func quit(now: Instant) {
+        endInput(leaving: true, now: now)
+        notice("leaving once everything you sent is acknowledged")
+    }
+
+    /// Ends our input on every listed member's session (leaving, or waiting for its end too); a stranger whose
+    /// handshake is still under way goes.
+    mutating func endInput(leaving: Bool, now: Instant) {
         guard !inputEnded else { return }
         inputEnded = true
         for position in members.indices {
-            if members[position].isListed {
+            if !members[position].isListed {
+                remove(position, now: now)
+            } else if leaving {
                 members[position].channel.leave(now: now)
             } else {
-                remove(position, now: now)
+                members[position].channel.finishInput(now: now)
             }
         }
-        notice("leaving once everything you sent is acknowledged")
     }
 
     /// Stops every session at once.
