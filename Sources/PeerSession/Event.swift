@@ -262,9 +262,8 @@ public enum LossReason: String, Sendable {
     case count
     /// Nothing acknowledged it within the retransmission timeout.
     case timeout
-    /// It was replayed already, and the other side's latest report still shows it missing although the replay
-    /// left more than the replay loss delay ago: a report that came after the replay should have arrived, or
-    /// the retransmission timer ran out while it was still missing.
+    /// It was replayed already, and when the retransmission timer ran out the other side's latest report still
+    /// showed it missing although the replay left more than the replay loss delay ago.
     case overdue
     /// The other side restarted and lost what it held.
     case restart

@@ -270,13 +270,12 @@ extension Session {
             backoff = 1
             retransmitDeadline = hasUndeliveredInFlight ? now + roundTrip.retransmissionTimeout : nil
         }
-        // A report that changes nothing (a repeated acknowledgement, a pong) shows no new loss by order, and the
-        // time-based ones are already waiting on `lossCheckDeadline`; but it can be the news that a replay did
-        // not arrive (it left the other side after the replay should have got there), so a report that still
-        // shows a hole is scanned too.
-        if progressed || reportedThrough != previouslyReported || datagram.ack < reportedThrough {
-            detectLosses(now: now, reportArrived: true)
-        }
+        // A report that changes nothing (a repeated acknowledgement, a pong) cannot show a new loss, and the
+        // time-based ones are already waiting on `lossCheckDeadline`: skip the scan of the window. (A report is not
+        // taken as news that a replay was lost by its time of arrival alone: on real sockets reports queue behind
+        // the very datagrams they describe, and judging replays lost by time there set off a replay storm — 172
+        // transmissions a message in `scripts/sim-vs-real`. The retransmission timer replays overdue replays.)
+        if progressed || reportedThrough != previouslyReported { detectLosses(now: now) }
     }
 
     var hasUndeliveredInFlight: Bool {
@@ -290,10 +289,7 @@ extension Session {
 
     /// RACK-style loss detection: a segment still missing below the highest reported one, and transmitted before
     /// some segment that did arrive, is lost once it is older than the loss delay; until then a timer waits for it.
-    /// `reportArrived`: a report from the other side arrived just now. One that still shows a replayed segment
-    /// missing although the replay left a replay loss delay ago left the other side after the replay should have
-    /// got there: the replay is lost too, even when nothing sent after it has arrived to say so.
-    mutating func detectLosses(now: Instant, reportArrived: Bool = false) {
+    mutating func detectLosses(now: Instant) {
         lossCheckDeadline = nil
         guard deliveredOrderMark > 0 else { return }
         let delay = roundTrip.lossDelay
@@ -301,22 +297,15 @@ extension Session {
         // left the other side before the replay arrived still show the hole.
         let replayDelay = roundTrip.replayLossDelay
         var missing: [SequenceRange] = []
-        var overdue: [SequenceRange] = []
         var sequence = acknowledged + 1
         let last = min(reportedThrough, nextToSend - 1)
         while sequence <= last {
             defer { sequence += 1 }
             guard sendBuffer.contains(sequence) else { continue }
             let segment = sendBuffer[sequence]
-            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0 else { continue }
-            guard segment.sendOrder < deliveredOrderMark else {
-                // No order evidence: only the time since the replay left, judged when a report arrives (never by
-                // a deadline of its own, which would make every replay its own retransmission timer).
-                if reportArrived, segment.transmissions > 1, now >= segment.lastSent + replayDelay {
-                    queueReplay(sequence, reason: .overdue, into: &overdue)
-                }
-                continue
-            }
+            guard !segment.delivered, !segment.queuedForResend, segment.transmissions > 0,
+                  segment.sendOrder < deliveredOrderMark
+            else { continue }
             let lostAt = segment.lastSent + (segment.transmissions > 1 ? replayDelay : delay)
             if now >= lostAt {
                 queueReplay(sequence, reason: .count, into: &missing)
@@ -326,9 +315,6 @@ extension Session {
         }
         if !missing.isEmpty, isRecorded(.repair) {
             record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: missing, reason: .count))
-        }
-        if !overdue.isEmpty, isRecorded(.repair) {
-            record(.mismatch(count: acknowledged, sent: nextToSend - 1, missing: overdue, reason: .overdue))
         }
     }
 

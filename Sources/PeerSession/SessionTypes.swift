@@ -200,7 +200,7 @@ public struct SessionStatistics: Sendable, Equatable {
     public var dataTransmissions = 0
     /// Replays of segments (RESEND datagrams).
     public var replays = 0
-    /// Replays judged lost by a report that arrived after they should have, with nothing sent after them arrived.
+    /// Replays replayed again by the retransmission timer: the latest report still showed them missing, overdue.
     public var replaysLostAgain = 0
     /// Datagrams produced, of every kind.
     public var datagramsSent = 0

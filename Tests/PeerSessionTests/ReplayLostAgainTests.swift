@@ -36,24 +36,20 @@ struct ReplayLostAgainTests {
         }
     }
 
-    @Test("a report that left bob after the replays should have arrived, still showing them missing, replays them")
-    func reportShowsReplayLost() throws {
+    /// A report's time of arrival alone is no evidence that a replay was lost: on real sockets reports queue
+    /// behind the datagrams they describe, and taking late ones as evidence set off a replay storm (172
+    /// transmissions a message in `scripts/sim-vs-real`, bulk at 1 ms and 30%). Only the timer replays them.
+    @Test("a report that still shows replays missing, however late, does not replay them: only the timer does")
+    func reportAloneDoesNotReplay() throws {
         var harness = try replaysOfOneAndTwoLost()
         let deadline = try #require(harness.session.nextTimeout())
-        // A report soon after the replays may have crossed them: it is no evidence.
-        harness.now = harness.now + .milliseconds(2)
-        harness.receive(Self.report())
-        #expect(try Self.replayed(harness.sent()).isEmpty)
-        // 6 ms after they left, more than the round trip and its variation allow (4.5 ms), and long before the
-        // retransmission timer: they should have been there, so they are lost too.
-        harness.now = harness.now + .milliseconds(4)
-        #expect(harness.now < deadline)
-        harness.receive(Self.report())
-        #expect(try Self.replayed(harness.sent()) == [1, 2])
-        #expect(harness.session.statistics.replaysLostAgain == 2)
-        // Once per replay loss delay at most: the same report again at once changes nothing.
-        harness.receive(Self.report())
-        #expect(try Self.replayed(harness.sent()).isEmpty)
+        for step in 1...4 {
+            harness.now = harness.now + .milliseconds(2)
+            #expect(harness.now < deadline)
+            harness.receive(Self.report())
+            #expect(try Self.replayed(harness.sent()).isEmpty, "report \(step)")
+        }
+        #expect(harness.session.statistics.replaysLostAgain == 0)
     }
 
     @Test("the retransmission timer replays with its probe every replay the last report showed missing and overdue")
